@@ -1,0 +1,51 @@
+# The two commands a fresh Debian 12 machine needs: `make demo` and `make test`.
+# Each one installs what is missing (scripts/setup), configures, builds and runs.
+
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+CXX_SOURCES = $(shell git ls-files --cached --others --exclude-standard '*.hpp' '*.cpp')
+
+.PHONY: all setup build demo test asan tsan bench format format-check clean
+
+all: build
+
+setup:
+	@./scripts/setup
+
+build/CMakeCache.txt: | setup
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+
+build: setup build/CMakeCache.txt
+	cmake --build build -j $(JOBS)
+
+demo: build
+	./build/examples/cancellation_demo
+
+test: build
+	cd build && ctest --output-on-failure -j $(JOBS)
+
+# Unit and concurrency suites under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan: setup
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTETHER_SANITIZE="address;undefined" \
+	  -DTETHER_BUILD_BENCH=OFF -DTETHER_BUILD_EXAMPLES=OFF $(CMAKE_FLAGS)
+	cmake --build build-asan -j $(JOBS) --target tether_unit_tests tether_concurrency_tests
+	cd build-asan && ctest --output-on-failure -j $(JOBS) -L 'unit|concurrency'
+
+# The same suites under ThreadSanitizer (the concurrency suite is written for it).
+tsan: setup
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTETHER_SANITIZE=thread \
+	  -DTETHER_BUILD_BENCH=OFF -DTETHER_BUILD_EXAMPLES=OFF $(CMAKE_FLAGS)
+	cmake --build build-tsan -j $(JOBS) --target tether_unit_tests tether_concurrency_tests
+	cd build-tsan && ctest --output-on-failure -j $(JOBS) -L 'unit|concurrency'
+
+bench: build
+	./build/bench/tether_bench_primitives
+
+format:
+	clang-format -i $(CXX_SOURCES)
+
+format-check:
+	clang-format --dry-run -Werror $(CXX_SOURCES)
+
+clean:
+	rm -rf build build-asan build-tsan
