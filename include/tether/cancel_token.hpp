@@ -1,0 +1,63 @@
+// CancelToken: axios' deprecated cancellation API, kept so axios code ports as is.
+//
+// A CancelToken is another face of an AbortSignal (axios' toAbortSignal), not a
+// second listener system: its cancellation is an abort whose reason has the name
+// "CanceledError" and the cancel message as its message.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "tether/abort.hpp"
+
+namespace tether {
+
+// axios' Cancel / CanceledError payload.
+struct Cancel {
+  std::string message;
+
+  friend bool operator==(const Cancel&, const Cancel&) = default;
+};
+
+struct CancelTokenSource;
+
+class CancelToken {
+ public:
+  using CancelFunction = std::function<void(std::string)>;
+
+  // Runs `executor` once, here, with a cancel function that may be called
+  // later from any thread (and more than once: the first message wins).
+  // Throws std::invalid_argument if `executor` is empty.
+  explicit CancelToken(std::function<void(CancelFunction)> executor);
+
+  static CancelTokenSource source();
+
+  bool requested() const noexcept;
+  std::optional<Cancel> reason() const;
+  // Throws tether::Error, code Canceled, whose message is the cancel message
+  // ("canceled" when it was empty).
+  void throw_if_requested() const;
+  // fn runs once on cancellation, inside cancel(), on the canceling thread; at
+  // once if the token is already canceled. Same rules as AbortSignal::on_abort.
+  [[nodiscard]] AbortRegistration subscribe(std::function<void(const Cancel&)> fn) const;
+  // The same cancellation as an AbortSignal (reason name "CanceledError").
+  AbortSignal signal() const noexcept { return signal_; }
+
+  friend bool operator==(const CancelToken& a, const CancelToken& b) noexcept {
+    return a.signal_ == b.signal_;
+  }
+
+ private:
+  friend struct CancelTokenSource;
+  CancelToken() = default;
+  AbortSignal signal_;
+};
+
+struct CancelTokenSource {
+  CancelToken token;
+  // Cancels `token` with `message`; the first call wins, later calls do nothing.
+  void cancel(std::string message = {}) const;
+};
+
+}  // namespace tether

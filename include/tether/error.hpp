@@ -1,0 +1,65 @@
+// tether::Error: how every request fails, with axios' error codes and messages.
+#pragma once
+
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "tether/abort.hpp"
+
+namespace tether {
+
+enum class ErrorCode {
+  Canceled,          // "ERR_CANCELED"   signal aborted or token canceled
+  Timeout,           // "ECONNABORTED"   config.timeout elapsed (axios' default)
+  TimedOut,          // "ETIMEDOUT"      same, with transitional clarify_timeout_error
+  Network,           // "ERR_NETWORK"    refused, reset, DNS, TLS, protocol errors
+  BadRequest,        // "ERR_BAD_REQUEST"   status rejected by validate_status, 4xx
+  BadResponse,       // "ERR_BAD_RESPONSE"  5xx, undecodable body, body over max_content_length
+  TooManyRedirects,  // "ERR_FR_TOO_MANY_REDIRECTS"
+  InvalidUrl,        // "ERR_INVALID_URL"
+  BadOptionValue,    // "ERR_BAD_OPTION_VALUE" (also: a Future used against its contract)
+  Unknown,           // "ERR_UNKNOWN"    a user callback threw something that is not an Error
+};
+
+// axios' code string for `code`, e.g. "ERR_CANCELED".
+std::string to_string(ErrorCode code);
+
+class Error : public std::exception {
+ public:
+  Error(ErrorCode code, std::string message);
+
+  // The error of a canceled operation. Its message is the reason's message when
+  // the reason came from a CancelToken ("canceled" when that was empty), and
+  // "canceled" for any other signal, as axios does.
+  static Error canceled(AbortReason reason);
+  // Wraps whatever `e` holds: an Error is returned as is; any other exception
+  // becomes ErrorCode::Unknown with its what() and keeps it as cause().
+  static Error from_exception(std::exception_ptr e);
+
+  ErrorCode code() const noexcept;
+  const char* what() const noexcept override;
+  bool is_cancel() const noexcept { return code() == ErrorCode::Canceled; }
+  // For Canceled: why (the signal's reason).
+  std::optional<AbortReason> reason() const;
+  // The foreign exception wrapped by from_exception, if any.
+  std::exception_ptr cause() const noexcept;
+
+  // {"name", "code", "message"} plus "reason" for cancellations: what axios'
+  // AxiosError#toJSON gives a log line.
+  nlohmann::json to_json() const;
+
+ private:
+  struct Impl;
+  explicit Error(Impl&& impl);
+  std::shared_ptr<const Impl> impl_;  // shared: copying an exception must not throw
+};
+
+// True when `e` is a tether::Error with ErrorCode::Canceled (axios.isCancel).
+bool is_cancel(const std::exception& e) noexcept;
+bool is_cancel(std::exception_ptr e) noexcept;
+
+}  // namespace tether

@@ -1,0 +1,89 @@
+#include "tether/error.hpp"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <type_traits>
+
+using tether::Error;
+using tether::ErrorCode;
+
+static_assert(std::is_nothrow_copy_constructible_v<Error>);
+
+TEST(Error, CodeStringsAreAxios) {
+  EXPECT_EQ(tether::to_string(ErrorCode::Canceled), "ERR_CANCELED");
+  EXPECT_EQ(tether::to_string(ErrorCode::Timeout), "ECONNABORTED");
+  EXPECT_EQ(tether::to_string(ErrorCode::TimedOut), "ETIMEDOUT");
+  EXPECT_EQ(tether::to_string(ErrorCode::Network), "ERR_NETWORK");
+  EXPECT_EQ(tether::to_string(ErrorCode::BadRequest), "ERR_BAD_REQUEST");
+  EXPECT_EQ(tether::to_string(ErrorCode::BadResponse), "ERR_BAD_RESPONSE");
+  EXPECT_EQ(tether::to_string(ErrorCode::TooManyRedirects), "ERR_FR_TOO_MANY_REDIRECTS");
+  EXPECT_EQ(tether::to_string(ErrorCode::InvalidUrl), "ERR_INVALID_URL");
+  EXPECT_EQ(tether::to_string(ErrorCode::BadOptionValue), "ERR_BAD_OPTION_VALUE");
+  EXPECT_EQ(tether::to_string(ErrorCode::Unknown), "ERR_UNKNOWN");
+}
+
+TEST(Error, CarriesCodeAndMessage) {
+  Error e(ErrorCode::BadRequest, "Request failed with status code 404");
+  EXPECT_EQ(e.code(), ErrorCode::BadRequest);
+  EXPECT_STREQ(e.what(), "Request failed with status code 404");
+  EXPECT_FALSE(e.is_cancel());
+  EXPECT_FALSE(e.reason());
+}
+
+TEST(Error, CanceledBySignalSaysCanceled) {
+  auto e = Error::canceled({"AbortError", "user left"});
+  EXPECT_EQ(e.code(), ErrorCode::Canceled);
+  EXPECT_STREQ(e.what(), "canceled");
+  EXPECT_EQ(e.reason()->message, "user left");
+  auto timeout = Error::canceled({"TimeoutError", "signal timed out"});
+  EXPECT_STREQ(timeout.what(), "canceled");
+  EXPECT_EQ(timeout.reason()->name, "TimeoutError");
+}
+
+TEST(Error, CanceledByTokenUsesTheCancelMessage) {
+  EXPECT_STREQ(Error::canceled({"CanceledError", "Operation canceled by the user."}).what(),
+               "Operation canceled by the user.");
+  EXPECT_STREQ(Error::canceled({"CanceledError", ""}).what(), "canceled");
+}
+
+TEST(Error, IsCancelOnExceptions) {
+  auto canceled = Error::canceled({});
+  Error other(ErrorCode::Network, "Network Error");
+  std::runtime_error foreign("x");
+  EXPECT_TRUE(tether::is_cancel(canceled));
+  EXPECT_FALSE(tether::is_cancel(other));
+  EXPECT_FALSE(tether::is_cancel(foreign));
+  EXPECT_TRUE(tether::is_cancel(std::make_exception_ptr(canceled)));
+  EXPECT_FALSE(tether::is_cancel(std::make_exception_ptr(other)));
+  EXPECT_FALSE(tether::is_cancel(std::make_exception_ptr(foreign)));
+  EXPECT_FALSE(tether::is_cancel(std::make_exception_ptr(42)));
+  EXPECT_FALSE(tether::is_cancel(std::exception_ptr{}));
+}
+
+TEST(Error, FromExceptionKeepsAnErrorAndWrapsOthers) {
+  Error original(ErrorCode::Timeout, "timeout of 500ms exceeded");
+  auto same = Error::from_exception(std::make_exception_ptr(original));
+  EXPECT_EQ(same.code(), ErrorCode::Timeout);
+  EXPECT_STREQ(same.what(), "timeout of 500ms exceeded");
+
+  auto wrapped = Error::from_exception(std::make_exception_ptr(std::runtime_error("boom")));
+  EXPECT_EQ(wrapped.code(), ErrorCode::Unknown);
+  EXPECT_STREQ(wrapped.what(), "boom");
+  ASSERT_TRUE(wrapped.cause());
+  EXPECT_THROW(std::rethrow_exception(wrapped.cause()), std::runtime_error);
+
+  auto odd = Error::from_exception(std::make_exception_ptr(7));
+  EXPECT_EQ(odd.code(), ErrorCode::Unknown);
+}
+
+TEST(Error, ToJson) {
+  auto j = Error(ErrorCode::BadResponse, "Request failed with status code 500").to_json();
+  EXPECT_EQ(j["code"], "ERR_BAD_RESPONSE");
+  EXPECT_EQ(j["message"], "Request failed with status code 500");
+  EXPECT_FALSE(j.contains("reason"));
+  auto c = Error::canceled({"AbortError", "why"}).to_json();
+  EXPECT_EQ(c["name"], "CanceledError");
+  EXPECT_EQ(c["code"], "ERR_CANCELED");
+  EXPECT_EQ(c["reason"]["message"], "why");
+}
