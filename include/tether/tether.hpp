@@ -1,0 +1,9 @@
+// Tether: an HTTP client for C++20 whose core is cancellation.
+// The umbrella header: everything public.
+#pragma once
+
+#include "tether/abort.hpp"         // IWYU pragma: export
+#include "tether/cancel_token.hpp"  // IWYU pragma: export
+#include "tether/error.hpp"         // IWYU pragma: export
+#include "tether/executor.hpp"      // IWYU pragma: export
+#include "tether/future.hpp"        // IWYU pragma: export
