@@ -1,0 +1,108 @@
+// Body: what a request sends. Converts implicitly from JSON, text, bytes, Form
+// (multipart/form-data) and UrlEncoded (application/x-www-form-urlencoded).
+#pragma once
+
+#include <cstddef>
+#include <initializer_list>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace tether {
+
+using Bytes = std::vector<std::byte>;
+
+// multipart/form-data fields and files, in order.
+class Form {
+ public:
+  struct Part {
+    std::string name;
+    std::string value;         // the field's value, or the file's content
+    std::string filename;      // non-empty for a file part
+    std::string content_type;  // for a file part; empty means application/octet-stream
+    friend bool operator==(const Part&, const Part&) = default;
+  };
+
+  Form() = default;
+  // Form{{"name", "value"}, ...}: text fields.
+  Form(std::initializer_list<std::pair<std::string, std::string>> fields);
+
+  Form& append(std::string name, std::string value);
+  Form& append_file(std::string name, std::string filename, std::string content,
+                    std::string content_type = "application/octet-stream");
+
+  const std::vector<Part>& parts() const noexcept { return parts_; }
+  bool empty() const noexcept { return parts_.empty(); }
+  friend bool operator==(const Form&, const Form&) = default;
+
+ private:
+  std::vector<Part> parts_;
+};
+
+// application/x-www-form-urlencoded fields, in order.
+class UrlEncoded {
+ public:
+  UrlEncoded() = default;
+  UrlEncoded(std::initializer_list<std::pair<std::string, std::string>> fields);
+  UrlEncoded& append(std::string name, std::string value);
+  const std::vector<std::pair<std::string, std::string>>& fields() const noexcept {
+    return fields_;
+  }
+  // "a=1&b=x+y" as URLSearchParams writes it.
+  std::string encode() const;
+  friend bool operator==(const UrlEncoded&, const UrlEncoded&) = default;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> fields_;
+};
+
+class Body {
+ public:
+  enum class Kind { None, Json, Text, Bytes, Form, UrlEncoded };
+
+  Body() noexcept = default;
+  Body(nlohmann::json json) : value_(std::move(json)) {}
+  Body(std::string text) : value_(Text{std::move(text)}) {}
+  Body(const char* text) : value_(Text{text}) {}
+  Body(tether::Bytes bytes) : value_(std::move(bytes)) {}
+  Body(tether::Form form) : value_(std::move(form)) {}
+  Body(tether::UrlEncoded fields) : value_(std::move(fields)) {}
+
+  Kind kind() const noexcept { return static_cast<Kind>(value_.index()); }
+  bool empty() const noexcept { return kind() == Kind::None; }
+
+  // The payload's accessors; each returns nullptr for another kind.
+  const nlohmann::json* json() const noexcept { return std::get_if<nlohmann::json>(&value_); }
+  const std::string* text() const noexcept {
+    auto* t = std::get_if<Text>(&value_);
+    return t ? &t->value : nullptr;
+  }
+  const tether::Bytes* bytes() const noexcept { return std::get_if<tether::Bytes>(&value_); }
+  const tether::Form* form() const noexcept { return std::get_if<tether::Form>(&value_); }
+  const tether::UrlEncoded* url_encoded() const noexcept {
+    return std::get_if<tether::UrlEncoded>(&value_);
+  }
+
+  // The Content-Type sent when the request sets none: application/json,
+  // text/plain;charset=UTF-8, application/octet-stream,
+  // application/x-www-form-urlencoded;charset=UTF-8; empty for None and Form
+  // (the multipart boundary is the transport's).
+  std::string default_content_type() const;
+  // The bytes sent, for every kind but Form (empty for None).
+  std::string serialize() const;
+
+ private:
+  struct Text {
+    std::string value;
+    friend bool operator==(const Text&, const Text&) = default;
+  };
+  // Order matches Kind.
+  std::variant<std::monostate, nlohmann::json, Text, tether::Bytes, tether::Form,
+               tether::UrlEncoded>
+      value_;
+};
+
+}  // namespace tether

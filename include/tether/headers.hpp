@@ -1,0 +1,57 @@
+// Headers: HTTP header fields, case-insensitive by name, in insertion order,
+// with repeated names allowed (Set-Cookie).
+#pragma once
+
+#include <cstddef>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tether {
+
+class Headers {
+ public:
+  struct Entry {
+    std::string name;  // as given (case kept for the wire)
+    std::string value;
+    friend bool operator==(const Entry&, const Entry&) = default;
+  };
+  using const_iterator = std::vector<Entry>::const_iterator;
+
+  Headers() = default;
+  // Headers{{"Accept", "application/json"}, {"X-Id", "7"}}: each pair is appended.
+  Headers(std::initializer_list<std::pair<std::string, std::string>> entries);
+
+  // Replaces every value of `name` with `value` (the first entry keeps its place).
+  Headers& set(std::string name, std::string value);
+  // Adds one more value for `name`.
+  Headers& append(std::string name, std::string value);
+  // Removes every value of `name`; returns how many were removed.
+  std::size_t remove(std::string_view name);
+
+  bool has(std::string_view name) const;
+  // All values of `name` joined with ", " (Fetch's Headers.get), nullopt if none.
+  std::optional<std::string> get(std::string_view name) const;
+  std::vector<std::string> get_all(std::string_view name) const;
+
+  // `other`'s names replace these names (case-insensitively); others stay.
+  Headers& merge(const Headers& other);
+
+  std::size_t size() const noexcept { return entries_.size(); }
+  bool empty() const noexcept { return entries_.empty(); }
+  const_iterator begin() const noexcept { return entries_.begin(); }
+  const_iterator end() const noexcept { return entries_.end(); }
+
+  friend bool operator==(const Headers&, const Headers&) = default;
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+// ASCII case-insensitive equality, as HTTP names compare.
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
+}  // namespace tether
