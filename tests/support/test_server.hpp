@@ -1,0 +1,104 @@
+// The project's own fault-injection HTTP/1.1 test server: in-process, on a real
+// socket (127.0.0.1, ephemeral port), one thread running an epoll loop over
+// non-blocking sockets. It records when each connection was accepted and when
+// the client closed it, so tests can assert that an abort reached the socket.
+//
+// Endpoints (query parameters optional; every response carries Content-Length
+// unless stated; the response to HEAD has no body; keep-alive by default,
+// `Connection: close` honoured):
+//   /ok                       200 text/plain "ok"
+//   /echo                     200 application/json {"method","target","path","query",
+//                             "headers":{lower-cased name: value},"body"}
+//   /status/<code>?body=&ctype=  that status; default body {"status":<code>} as
+//                             application/json; a body without ctype is text/plain.
+//                             1xx/204/304 have no body and no Content-Length.
+//   /delay/<ms>               like /ok after <ms> (timer; the loop is never blocked)
+//   /headers-never            reads the request, never answers
+//   /stall?bytes=n&length=m   headers with Content-Length m (default 1000000), n body
+//                             bytes (default 16), then nothing more
+//   /drip?bytes=n&interval_ms=ms  Content-Length n (default 10), one byte every ms
+//                             (default 100), the first one ms after the headers
+//   /bytes/<n>                n bytes application/octet-stream, streamed
+//   /reset                    after reading the request, close with RST (SO_LINGER {1,0})
+//   /close                    after reading the request, close without answering
+//   /malformed                "HTTP/1.1 abc\r\nthis is not http\r\n\r\n", then close
+//   /redirect/<n>             302 to /redirect/<n-1>; /redirect/0 -> 302 to /ok
+//   /redirect-to?url=&status= that Location with that status (default 302)
+//   /sink-stall               reads the request headers, then never reads again and
+//                             never answers
+//   /gzip                     200, Content-Encoding: gzip of {"gzipped":true}
+//   /set-cookie               200 "ok" with two Set-Cookie headers (a=1, b=2)
+//   anything else             404 {"type":"NotFound","message":"no such endpoint"}
+// Generated bodies (/bytes, /stall, /drip): byte i is pattern_byte(i).
+// An unparsable request gets 400 and the connection is closed.
+//
+// Limits worth knowing: a client half-close (shutdown(SHUT_WR)) counts as the
+// client closing the connection; after /sink-stall a plain close() by a client
+// with unsent data queued is invisible (its FIN waits behind the data the server
+// never reads), only an abortive close (RST) is seen.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tether::test {
+
+class TestServer {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  TestServer();   // binds 127.0.0.1 port 0 (ephemeral), starts its own thread
+  ~TestServer();  // stops the thread, closes every socket
+  TestServer(const TestServer&) = delete;
+  TestServer& operator=(const TestServer&) = delete;
+
+  std::uint16_t port() const;
+  // "http://127.0.0.1:<port>" + path_and_query ('/' is prepended if missing).
+  std::string url(std::string_view path_and_query = "/") const;
+
+  struct Connection {
+    std::uint64_t id;  // 1, 2, 3... in accept order
+    Clock::time_point accepted;
+    std::optional<Clock::time_point>
+        client_closed;           // when read() saw EOF or ECONNRESET from the client
+    bool server_closed = false;  // the server closed it (e.g. /close, /reset, Connection: close)
+    std::vector<std::string> targets;  // request targets received on it, in order
+    std::size_t body_bytes_received = 0;
+    // When each request's headers had been fully received (parallel to targets).
+    std::vector<Clock::time_point> request_times;
+  };
+  std::vector<Connection> connections() const;  // snapshot
+  std::size_t accepted_count() const;
+  std::size_t open_count() const;
+  std::size_t client_closed_count() const;  // connections closed by the client so far
+
+  // The connection that received a request whose target contains `tag` (e.g. a
+  // unique "?t=abc123"): wait until its headers have been fully received (returns
+  // that time) / until the client closed it (returns the close time). nullopt on
+  // timeout.
+  std::optional<Clock::time_point> wait_for_request(std::string_view tag,
+                                                    std::chrono::milliseconds limit) const;
+  std::optional<Clock::time_point> wait_for_client_close(std::string_view tag,
+                                                         std::chrono::milliseconds limit) const;
+  // Waits until `n` connections have been closed by the client in total.
+  bool wait_for_client_closes(std::size_t n, std::chrono::milliseconds limit) const;
+
+  // Byte `offset` of every generated body (/bytes, /stall, /drip).
+  static char pattern_byte(std::uint64_t offset) {
+    return static_cast<char>('a' + static_cast<int>(offset % 26));
+  }
+  // What /gzip decompresses to, and the compressed bytes it sends.
+  static constexpr std::string_view kGzipPlain = R"({"gzipped":true})";
+  static std::string_view gzip_body();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tether::test
