@@ -24,19 +24,19 @@ demo: build
 test: build
 	cd build && ctest --output-on-failure -j $(JOBS)
 
-# Unit and concurrency suites under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Unit, concurrency and integration suites under AddressSanitizer + UBSan.
 asan: setup
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTETHER_SANITIZE="address;undefined" \
 	  -DTETHER_BUILD_BENCH=OFF -DTETHER_BUILD_EXAMPLES=OFF $(CMAKE_FLAGS)
-	cmake --build build-asan -j $(JOBS) --target tether_unit_tests tether_concurrency_tests
-	cd build-asan && ctest --output-on-failure -j $(JOBS) -L 'unit|concurrency'
+	cmake --build build-asan -j $(JOBS) --target tether_unit_tests tether_concurrency_tests tether_integration_tests
+	cd build-asan && ctest --output-on-failure -j $(JOBS) -L 'unit|concurrency|integration'
 
 # The same suites under ThreadSanitizer (the concurrency suite is written for it).
 tsan: setup
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTETHER_SANITIZE=thread \
 	  -DTETHER_BUILD_BENCH=OFF -DTETHER_BUILD_EXAMPLES=OFF $(CMAKE_FLAGS)
-	cmake --build build-tsan -j $(JOBS) --target tether_unit_tests tether_concurrency_tests
-	cd build-tsan && ctest --output-on-failure -j $(JOBS) -L 'unit|concurrency'
+	cmake --build build-tsan -j $(JOBS) --target tether_unit_tests tether_concurrency_tests tether_integration_tests
+	cd build-tsan && ctest --output-on-failure -j $(JOBS) -L 'unit|concurrency|integration'
 
 bench: build
 	./build/bench/tether_bench_primitives

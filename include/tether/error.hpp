@@ -28,6 +28,23 @@ enum class ErrorCode {
 // axios' code string for `code`, e.g. "ERR_CANCELED".
 std::string to_string(ErrorCode code);
 
+// Where a request was when it failed.
+enum class RequestPhase {
+  None,          // not a request's error
+  Queued,        // not yet handed to the network
+  Connect,       // resolving the name, connecting
+  Tls,           // TLS handshake
+  Send,          // sending the request (headers and body)
+  AwaitHeaders,  // request sent, waiting for the response headers
+  Body,          // receiving the response body
+  Redirect,      // between a 3xx response and the next request
+};
+// "queued", "connect", "tls", "send", "await_headers", "body", "redirect" ("none").
+std::string to_string(RequestPhase phase);
+
+struct RequestConfig;
+struct Response;
+
 class Error : public std::exception {
  public:
   Error(ErrorCode code, std::string message);
@@ -48,8 +65,25 @@ class Error : public std::exception {
   // The foreign exception wrapped by from_exception, if any.
   std::exception_ptr cause() const noexcept;
 
-  // {"name", "code", "message"} plus "reason" for cancellations: what axios'
-  // AxiosError#toJSON gives a log line.
+  // The request's config (an empty one for an error outside a request).
+  const RequestConfig& config() const;
+  // The response, when one arrived (a status rejected by validate_status, a
+  // body over max_content_length).
+  const std::optional<Response>& response() const;
+  // Where the request was when it failed.
+  RequestPhase phase() const noexcept;
+  // Whether bytes of the request may have reached the server: false means it
+  // certainly did not, so even a POST is safe to retry.
+  bool maybe_delivered() const noexcept;
+
+  // Copies of this error with the request's context attached (for the library
+  // and for interceptors that make errors).
+  Error with_request(RequestConfig config, RequestPhase phase, bool maybe_delivered) const;
+  Error with_response(Response response) const;
+
+  // {"name", "code", "message", "phase", "maybe_delivered"} plus "reason" for
+  // cancellations, "status" with a response and "method"/"url" with a config:
+  // what axios' AxiosError#toJSON gives a log line.
   nlohmann::json to_json() const;
 
  private:

@@ -1,5 +1,7 @@
 #include "tether/error.hpp"
 
+#include "tether/response.hpp"
+
 namespace tether {
 
 struct Error::Impl {
@@ -7,6 +9,10 @@ struct Error::Impl {
   std::string message;
   std::optional<AbortReason> reason;
   std::exception_ptr cause;
+  std::shared_ptr<const RequestConfig> config;
+  std::optional<Response> response;
+  RequestPhase phase = RequestPhase::None;
+  bool maybe_delivered = false;
 };
 
 std::string to_string(ErrorCode code) {
@@ -35,8 +41,30 @@ std::string to_string(ErrorCode code) {
   return "ERR_UNKNOWN";
 }
 
+std::string to_string(RequestPhase phase) {
+  switch (phase) {
+    case RequestPhase::None:
+      return "none";
+    case RequestPhase::Queued:
+      return "queued";
+    case RequestPhase::Connect:
+      return "connect";
+    case RequestPhase::Tls:
+      return "tls";
+    case RequestPhase::Send:
+      return "send";
+    case RequestPhase::AwaitHeaders:
+      return "await_headers";
+    case RequestPhase::Body:
+      return "body";
+    case RequestPhase::Redirect:
+      return "redirect";
+  }
+  return "none";
+}
+
 Error::Error(ErrorCode code, std::string message)
-    : Error(Impl{code, std::move(message), std::nullopt, nullptr}) {}
+    : Error(Impl{code, std::move(message), std::nullopt, nullptr, nullptr, std::nullopt}) {}
 
 Error::Error(Impl&& impl) : impl_(std::make_shared<const Impl>(std::move(impl))) {}
 
@@ -45,7 +73,8 @@ Error Error::canceled(AbortReason reason) {
   std::string message = reason.name == "CanceledError" && !reason.message.empty()
                             ? reason.message
                             : std::string("canceled");
-  return Error(Impl{ErrorCode::Canceled, std::move(message), std::move(reason), nullptr});
+  return Error(
+      Impl{ErrorCode::Canceled, std::move(message), std::move(reason), nullptr, nullptr, {}});
 }
 
 Error Error::from_exception(std::exception_ptr e) {
@@ -54,9 +83,9 @@ Error Error::from_exception(std::exception_ptr e) {
   } catch (const Error& error) {
     return error;
   } catch (const std::exception& other) {
-    return Error(Impl{ErrorCode::Unknown, other.what(), std::nullopt, e});
+    return Error(Impl{ErrorCode::Unknown, other.what(), std::nullopt, e, nullptr, {}});
   } catch (...) {
-    return Error(Impl{ErrorCode::Unknown, "unknown exception", std::nullopt, e});
+    return Error(Impl{ErrorCode::Unknown, "unknown exception", std::nullopt, e, nullptr, {}});
   }
 }
 
@@ -72,16 +101,52 @@ std::optional<AbortReason> Error::reason() const {
 std::exception_ptr Error::cause() const noexcept {
   return impl_->cause;
 }
+RequestPhase Error::phase() const noexcept {
+  return impl_->phase;
+}
+bool Error::maybe_delivered() const noexcept {
+  return impl_->maybe_delivered;
+}
+
+const RequestConfig& Error::config() const {
+  static const RequestConfig empty;
+  return impl_->config ? *impl_->config : empty;
+}
+
+const std::optional<Response>& Error::response() const {
+  return impl_->response;
+}
+
+Error Error::with_request(RequestConfig config, RequestPhase phase, bool maybe_delivered) const {
+  Impl copy = *impl_;
+  copy.config = std::make_shared<const RequestConfig>(std::move(config));
+  copy.phase = phase;
+  copy.maybe_delivered = maybe_delivered;
+  return Error(std::move(copy));
+}
+
+Error Error::with_response(Response response) const {
+  Impl copy = *impl_;
+  copy.response = std::move(response);
+  return Error(std::move(copy));
+}
 
 nlohmann::json Error::to_json() const {
   nlohmann::json j = {
       {"name", is_cancel() ? "CanceledError" : "TetherError"},
       {"code", to_string(code())},
       {"message", impl_->message},
+      {"phase", to_string(impl_->phase)},
+      {"maybe_delivered", impl_->maybe_delivered},
   };
   if (impl_->reason) {
     j["reason"] = {{"name", impl_->reason->name}, {"message", impl_->reason->message}};
   }
+  if (impl_->config) {
+    j["method"] = impl_->config->method.empty() ? "GET" : impl_->config->method;
+    j["url"] = impl_->config->url;
+  }
+  if (impl_->response) j["status"] = impl_->response->status;
   return j;
 }
 

@@ -1,0 +1,24 @@
+// Response: what a settled request gives.
+#pragma once
+
+#include <string>
+
+#include "tether/data.hpp"
+#include "tether/headers.hpp"
+#include "tether/request.hpp"
+
+namespace tether {
+
+struct Response {
+  int status = 0;
+  std::string status_text;  // the server's reason phrase, or the standard one (HTTP/2 has none)
+  Headers headers;
+  Data data;  // JSON / text / bytes, chosen by Content-Type (see response_type)
+  RequestConfig config;
+  // --- beyond axios ---
+  std::string url;           // the final URL, after redirects
+  int redirects = 0;         // how many were followed
+  std::string http_version;  // "1.1" or "2"
+};
+
+}  // namespace tether

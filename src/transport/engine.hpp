@@ -1,0 +1,117 @@
+// The engine: one event-loop thread over libcurl's multi interface (the
+// socket-action API over epoll). It owns every CURL handle; other threads talk
+// to it only through its command queue, woken by an eventfd.
+//
+// No curl type appears here, so the client layer never sees curl.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "tether/error.hpp"
+#include "tether/executor.hpp"
+#include "tether/headers.hpp"
+#include "tether/request.hpp"
+
+namespace tether::detail {
+
+using TransferId = std::uint64_t;
+
+// Where a transfer is; written by the engine thread, read by any thread (an
+// abort reports it in its Error).
+struct TransferStatus {
+  std::atomic<RequestPhase> phase{RequestPhase::Queued};
+  std::atomic<bool> maybe_delivered{false};  // request bytes may have been sent
+};
+
+// Everything the engine needs for one request, already validated by the
+// client layer (method token, absolute http(s) URL, header bytes).
+struct TransferSpec {
+  std::string method;
+  std::string url;
+  Headers headers;
+  Body body;
+  std::chrono::milliseconds timeout{0};
+  std::chrono::milliseconds connect_timeout{0};
+  std::chrono::milliseconds idle_timeout{0};
+  bool clarify_timeout_error = false;
+  int max_redirects = 21;
+  std::int64_t max_content_length = -1;
+  bool decompress = true;
+  bool keep_body = true;  // false when the body only streams to on_data
+  std::optional<Auth> auth;
+  std::optional<Proxy> proxy;
+  TlsOptions tls;
+  HttpVersion http_version = HttpVersion::Auto;
+  std::function<void(const ProgressEvent&)> on_upload_progress;
+  std::function<void(const ProgressEvent&)> on_download_progress;
+  std::function<void(std::string_view)> on_data;
+  std::shared_ptr<TransferStatus> status = std::make_shared<TransferStatus>();
+};
+
+struct TransferResult {
+  int status = 0;
+  std::string status_text;
+  Headers headers;
+  std::string body;
+  std::string url;  // after redirects
+  int redirects = 0;
+  std::string http_version;
+};
+
+struct TransferFailure {
+  ErrorCode code;
+  std::string message;
+  RequestPhase phase = RequestPhase::None;
+  bool maybe_delivered = false;
+  std::optional<TransferResult> response;  // when one had arrived
+};
+
+using TransferOutcome = std::variant<TransferResult, TransferFailure>;
+// Called once on the engine thread with the outcome; never for a transfer that
+// was canceled (whoever canceled settled the request).
+using TransferDone = std::function<void(TransferOutcome&&)>;
+
+class Engine final : public Executor, public std::enable_shared_from_this<Engine> {
+ public:
+  // Starts the loop thread. Throws Error(BadOptionValue) if libcurl lacks an
+  // asynchronous resolver (a blocking one would stall the loop).
+  static std::shared_ptr<Engine> start();
+  ~Engine() override;
+
+  // Any thread. Queues a transfer; the returned id cancels it.
+  TransferId submit(TransferSpec spec, TransferDone done);
+  // Any thread. Stops the transfer: removes it from curl (closing an HTTP/1.1
+  // connection, resetting an HTTP/2 stream) without calling its done. A no-op
+  // for a transfer already finished or unknown.
+  void cancel(TransferId id);
+
+  // Executor: tasks run on the loop thread in FIFO order. After shutdown they
+  // go to default_executor().
+  void post(std::function<void()> task) override;
+  bool running_in_this_thread() const noexcept override;
+
+  // Fails every transfer in flight with Canceled (reason "client destroyed"),
+  // runs the tasks that follows, and joins the thread (detaches it if called
+  // from the loop thread itself). Idempotent.
+  void shutdown();
+
+  // For tests and benchmarks: transfers the loop currently owns.
+  std::size_t active_transfers() const noexcept;
+
+  // The loop thread's state (curl handles, epoll, the queue). The thread holds
+  // it too, so an Engine destroyed on its own loop thread is safe.
+  struct Loop;
+  explicit Engine(std::shared_ptr<Loop> loop) noexcept : loop_(std::move(loop)) {}
+
+ private:
+  std::shared_ptr<Loop> loop_;
+};
+
+}  // namespace tether::detail
