@@ -1,0 +1,72 @@
+// Client: axios' request API in C++.
+//
+// Threads: a Client owns one engine thread (shared with the clients create()
+// makes from it). request() and the verbs may be called from any thread and
+// never block; they never run a callback inline. Continuations of the returned
+// futures, progress callbacks and on_data run on the engine thread. Destroying
+// the last Client of an engine aborts its requests in flight (Canceled,
+// reason "client destroyed") and joins the thread.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "tether/body.hpp"
+#include "tether/future.hpp"
+#include "tether/request.hpp"
+#include "tether/response.hpp"
+
+namespace tether {
+
+namespace detail {
+struct ClientCore;
+struct ClientAccess;
+}  // namespace detail
+
+class Client {
+ public:
+  Client();  // its own engine
+  explicit Client(RequestConfig defaults);
+
+  // axios.create: a client with these defaults merged over this one's, on the
+  // same engine.
+  Client create(RequestConfig overrides) const;
+
+  // Starts the request. The future settles with the Response, or with an
+  // Error: Canceled when config.signal or config.cancel_token fires first
+  // (at once, on the aborting thread; the connection is closed right after);
+  // and an invalid config fails the future too, opening no connection.
+  Future<Response> request(RequestConfig config);
+  Future<Response> get(std::string url, RequestConfig config = {});
+  Future<Response> del(std::string url, RequestConfig config = {});
+  Future<Response> head(std::string url, RequestConfig config = {});
+  Future<Response> options(std::string url, RequestConfig config = {});
+  Future<Response> post(std::string url, Body data = {}, RequestConfig config = {});
+  Future<Response> put(std::string url, Body data = {}, RequestConfig config = {});
+  Future<Response> patch(std::string url, Body data = {}, RequestConfig config = {});
+
+  // The defaults every request starts from. Set them up before sharing the
+  // client between threads.
+  RequestConfig& defaults();
+
+  // The engine thread as an Executor (for posting work next to the requests).
+  std::shared_ptr<Executor> executor() const;
+
+ private:
+  friend struct detail::ClientAccess;
+  explicit Client(std::shared_ptr<detail::ClientCore> core) : core_(std::move(core)) {}
+  std::shared_ptr<detail::ClientCore> core_;
+};
+
+// axios.get & co.: the process-wide default client.
+Client& default_client();
+Future<Response> request(RequestConfig config);
+Future<Response> get(std::string url, RequestConfig config = {});
+Future<Response> del(std::string url, RequestConfig config = {});
+Future<Response> head(std::string url, RequestConfig config = {});
+Future<Response> options(std::string url, RequestConfig config = {});
+Future<Response> post(std::string url, Body data = {}, RequestConfig config = {});
+Future<Response> put(std::string url, Body data = {}, RequestConfig config = {});
+Future<Response> patch(std::string url, Body data = {}, RequestConfig config = {});
+
+}  // namespace tether

@@ -1,0 +1,344 @@
+// An abort in every phase of a request: the future settles Canceled at once
+// (on the aborting thread), and the server sees the connection close.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <future>
+#include <string>
+#include <thread>
+
+#include "abort/signal_state.hpp"
+#include "client/client_core.hpp"
+#include "support/test_server.hpp"
+#include "tether/client.hpp"
+
+using namespace std::chrono_literals;
+using tether::AbortController;
+using tether::Client;
+using tether::ErrorCode;
+using tether::RequestConfig;
+using tether::RequestPhase;
+using tether::test::TestServer;
+
+namespace {
+
+constexpr auto kGenerous = 10s;
+
+std::string unique_tag() {
+  static std::atomic<int> n{0};
+  return "t=" + std::to_string(::getpid()) + "-" + std::to_string(n++);
+}
+
+// Accepts TCP connections and never writes a byte: a TLS handshake against it
+// waits forever for the ServerHello. Records when each peer closed.
+class SilentServer {
+ public:
+  SilentServer() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    listen(fd_, 16);
+    socklen_t len = sizeof addr;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      int client = accept(fd_, nullptr, nullptr);
+      if (client < 0) return;
+      accepted_.set_value();
+      char buf[4096];
+      while (read(client, buf, sizeof buf) > 0) {
+      }
+      closed_.set_value();
+      close(client);
+    });
+  }
+  ~SilentServer() {
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    thread_.join();
+  }
+  std::uint16_t port() const { return port_; }
+  std::future<void> accepted() { return accepted_.get_future(); }
+  std::future<void> closed() { return closed_.get_future(); }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+  std::promise<void> accepted_, closed_;
+};
+
+struct Fixture : ::testing::Test {
+  TestServer server;
+  Client client;
+
+  // Starts `config`, waits until the server has the request headers, aborts,
+  // and checks the outcome and that the server saw the close.
+  void abort_after_request_arrived(RequestConfig config, const std::string& tag,
+                                   RequestPhase expected_phase) {
+    AbortController controller;
+    config.signal = controller.signal();
+    auto future = client.request(std::move(config));
+    ASSERT_TRUE(server.wait_for_request(tag, kGenerous)) << "the request never arrived";
+    std::this_thread::sleep_for(20ms);  // let the engine reach the phase under test
+    auto before = TestServer::Clock::now();
+    ASSERT_TRUE(controller.abort());
+    // Settled inside abort(), on this thread.
+    ASSERT_TRUE(future.ready());
+    auto result = future.result();
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().code(), ErrorCode::Canceled);
+    EXPECT_STREQ(result.error().what(), "canceled");
+    EXPECT_EQ(result.error().phase(), expected_phase);
+    EXPECT_TRUE(result.error().maybe_delivered());
+    auto closed = server.wait_for_client_close(tag, kGenerous);
+    ASSERT_TRUE(closed) << "the server never saw the connection close";
+    EXPECT_GE(*closed, before);
+  }
+};
+
+}  // namespace
+
+TEST_F(Fixture, AlreadyAbortedSignalFailsAtOnceAndOpensNoConnection) {
+  auto signal = tether::AbortSignal::abort();
+  auto future = client.get(server.url("/ok"), {.signal = signal});
+  ASSERT_TRUE(future.ready());
+  auto result = future.result();
+  ASSERT_FALSE(result);
+  EXPECT_TRUE(result.error().is_cancel());
+  EXPECT_EQ(result.error().phase(), RequestPhase::Queued);
+  EXPECT_FALSE(result.error().maybe_delivered());
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(server.accepted_count(), 0u);
+}
+
+TEST_F(Fixture, AbortWhileQueuedOpensNoConnection) {
+  // Hold the engine's loop so the request stays queued.
+  std::promise<void> release;
+  std::promise<void> holding;
+  client.executor()->post([&] {
+    holding.set_value();
+    release.get_future().wait();
+  });
+  holding.get_future().wait();
+  AbortController controller;
+  auto future = client.get(server.url("/ok"), {.signal = controller.signal()});
+  controller.abort();
+  ASSERT_TRUE(future.ready());
+  auto result = future.result();
+  release.set_value();
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().phase(), RequestPhase::Queued);
+  EXPECT_FALSE(result.error().maybe_delivered());
+  // The queued start and its cancel meet in one batch: nothing is opened.
+  auto& engine = tether::detail::ClientAccess::engine(client);
+  for (int i = 0; i < 1000 && engine.active_transfers() > 0; ++i) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(engine.active_transfers(), 0u);
+  EXPECT_EQ(server.accepted_count(), 0u);
+}
+
+TEST_F(Fixture, AbortWhileConnecting) {
+  // A listener whose accept queue is full: the next connect hangs in SYN_SENT.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(fd, 0), 0);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::vector<int> fillers;
+  for (int i = 0; i < 4; ++i) {
+    int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    connect(c, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    fillers.push_back(c);
+  }
+  std::string url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/";
+  AbortController controller;
+  auto future = client.get(url, {.signal = controller.signal()});
+  std::this_thread::sleep_for(100ms);
+  controller.abort();
+  auto result = future.result();
+  ASSERT_FALSE(result);
+  EXPECT_TRUE(result.error().is_cancel());
+  EXPECT_EQ(result.error().phase(), RequestPhase::Connect);
+  EXPECT_FALSE(result.error().maybe_delivered());
+  for (int c : fillers) close(c);
+  close(fd);
+}
+
+TEST_F(Fixture, AbortDuringTlsHandshake) {
+  SilentServer silent;
+  auto accepted = silent.accepted();
+  auto closed = silent.closed();
+  AbortController controller;
+  auto future = client.get("https://127.0.0.1:" + std::to_string(silent.port()) + "/",
+                           {.signal = controller.signal()});
+  ASSERT_EQ(accepted.wait_for(kGenerous), std::future_status::ready);
+  std::this_thread::sleep_for(50ms);
+  controller.abort();
+  auto result = future.result();
+  ASSERT_FALSE(result);
+  EXPECT_TRUE(result.error().is_cancel());
+  EXPECT_EQ(result.error().phase(), RequestPhase::Tls);
+  EXPECT_FALSE(result.error().maybe_delivered());
+  EXPECT_EQ(closed.wait_for(kGenerous), std::future_status::ready);
+}
+
+TEST_F(Fixture, AbortWhileSendingTheBody) {
+  auto tag = unique_tag();
+  RequestConfig config{.method = "POST", .url = server.url("/sink-stall?" + tag)};
+  config.data = std::string(64 << 20, 'x');  // far more than the socket buffers hold
+  abort_after_request_arrived(std::move(config), tag, RequestPhase::Send);
+}
+
+TEST_F(Fixture, AbortWhileWaitingForHeaders) {
+  auto tag = unique_tag();
+  abort_after_request_arrived({.url = server.url("/headers-never?" + tag)}, tag,
+                              RequestPhase::AwaitHeaders);
+}
+
+TEST_F(Fixture, AbortWhileReceivingTheBody) {
+  auto tag = unique_tag();
+  abort_after_request_arrived({.url = server.url("/stall?" + tag)}, tag, RequestPhase::Body);
+}
+
+TEST_F(Fixture, AbortAfterARedirect) {
+  auto tag = unique_tag();
+  std::string target = "/headers-never?" + tag;
+  abort_after_request_arrived({.url = server.url("/redirect-to?url=" + target)}, tag,
+                              RequestPhase::AwaitHeaders);
+}
+
+TEST_F(Fixture, AbortMidStream) {
+  auto tag = unique_tag();
+  std::promise<void> first_chunk;
+  std::atomic<bool> got{false};
+  AbortController controller;
+  RequestConfig config{.url = server.url("/drip?bytes=100&interval_ms=20&" + tag),
+                       .signal = controller.signal()};
+  config.response_type = tether::ResponseType::Stream;
+  config.on_data = [&](std::string_view) {
+    if (!got.exchange(true)) first_chunk.set_value();
+  };
+  auto future = client.request(std::move(config));
+  ASSERT_EQ(first_chunk.get_future().wait_for(kGenerous), std::future_status::ready);
+  controller.abort();
+  auto result = future.result();
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().phase(), RequestPhase::Body);
+  EXPECT_TRUE(server.wait_for_client_close(tag, kGenerous));
+}
+
+TEST_F(Fixture, AbortAfterSettlementIsIgnored) {
+  AbortController controller;
+  auto future = client.get(server.url("/ok"), {.signal = controller.signal()});
+  ASSERT_TRUE(future.wait_for(kGenerous));
+  EXPECT_TRUE(controller.abort());
+  auto result = future.result();
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result.value().status, 200);
+}
+
+TEST_F(Fixture, CancelTokenMessageReachesTheError) {
+  auto tag = unique_tag();
+  auto source = tether::CancelToken::source();
+  auto future = client.get(server.url("/headers-never?" + tag), {.cancel_token = source.token});
+  ASSERT_TRUE(server.wait_for_request(tag, kGenerous));
+  source.cancel("Operation canceled by the user.");
+  auto result = future.result();
+  ASSERT_FALSE(result);
+  EXPECT_TRUE(tether::is_cancel(result.error()));
+  EXPECT_STREQ(result.error().what(), "Operation canceled by the user.");
+  EXPECT_TRUE(server.wait_for_client_close(tag, kGenerous));
+}
+
+TEST_F(Fixture, OneSignalCancelsManyRequests) {
+  AbortController controller;
+  std::vector<tether::Future<tether::Response>> futures;
+  std::vector<std::string> tags;
+  for (int i = 0; i < 20; ++i) {
+    tags.push_back(unique_tag());
+    futures.push_back(
+        client.get(server.url("/headers-never?" + tags.back()), {.signal = controller.signal()}));
+  }
+  for (auto& tag : tags) ASSERT_TRUE(server.wait_for_request(tag, kGenerous));
+  controller.abort();
+  for (auto& f : futures) {
+    ASSERT_TRUE(f.ready());
+    EXPECT_TRUE(f.result().error().is_cancel());
+  }
+  for (auto& tag : tags) EXPECT_TRUE(server.wait_for_client_close(tag, kGenerous));
+}
+
+TEST_F(Fixture, NothingIsLeftBehindAfterManyAborts) {
+  AbortController long_lived;  // shared by every request, never aborted
+  for (int round = 0; round < 30; ++round) {
+    const char* paths[] = {"/headers-never", "/stall", "/drip?bytes=50&interval_ms=10", "/ok"};
+    for (const char* path : paths) {
+      AbortController controller;
+      auto tag = unique_tag();
+      std::string url = server.url(
+          std::string(path) + (std::string(path).find('?') == std::string::npos ? "?" : "&") + tag);
+      auto future = client.get(
+          url, {.signal = tether::AbortSignal::any({controller.signal(), long_lived.signal()})});
+      if (round % 3 != 0) server.wait_for_request(tag, kGenerous);
+      controller.abort();
+      (void)future.result();
+    }
+  }
+  auto& engine = tether::detail::ClientAccess::engine(client);
+  for (int i = 0; i < 5000 && engine.active_transfers() > 0; ++i) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(engine.active_transfers(), 0u);
+  EXPECT_EQ(tether::detail::listener_count(long_lived.signal()), 0u);
+  auto next = client.get(server.url("/ok")).result();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next.value().data.text(), "ok");
+}
+
+TEST_F(Fixture, AnAbortedConnectionIsNotReused) {
+  auto tag = unique_tag();
+  AbortController controller;
+  auto future = client.get(server.url("/stall?" + tag), {.signal = controller.signal()});
+  ASSERT_TRUE(server.wait_for_request(tag, kGenerous));
+  controller.abort();
+  ASSERT_TRUE(server.wait_for_client_close(tag, kGenerous));
+  auto next = client.get(server.url("/ok?after")).result();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(server.accepted_count(), 2u);
+}
+
+TEST(ClientLifetime, DestroyingTheClientCancelsRequestsInFlight) {
+  TestServer server;
+  auto tag = unique_tag();
+  tether::Future<tether::Response> future;
+  {
+    Client client;
+    future = client.get(server.url("/headers-never?" + tag));
+    ASSERT_TRUE(server.wait_for_request(tag, kGenerous));
+  }
+  ASSERT_TRUE(future.ready());
+  auto result = future.result();
+  ASSERT_FALSE(result);
+  EXPECT_TRUE(result.error().is_cancel());
+  ASSERT_TRUE(result.error().reason());
+  EXPECT_EQ(result.error().reason()->message, "client destroyed");
+  EXPECT_TRUE(server.wait_for_client_close(tag, kGenerous));
+}
+
+TEST(ClientLifetime, ContinuationsStillRunAfterTheClientIsGone) {
+  TestServer server;
+  tether::Future<int> chained;
+  {
+    Client client;
+    chained = client.get(server.url("/headers-never"))
+                  .then([](tether::Response) { return 0; },
+                        [](const tether::Error& e) { return e.is_cancel() ? 1 : 2; });
+  }
+  EXPECT_EQ(chained.get(), 1);
+}
