@@ -225,6 +225,7 @@ struct TestServer::Impl {
   std::vector<TestServer::Connection> records;  // records[id - 1]
   std::size_t open = 0;
   std::size_t client_closes = 0;
+  Clock::time_point last_client_close{};
 
   Impl();
   ~Impl();
@@ -821,6 +822,18 @@ void TestServer::Impl::dispatch(Conn& c) {
   } else if (path == "/gzip") {
     std::string_view body(reinterpret_cast<const char*>(kGzipBytes), sizeof kGzipBytes);
     respond(c, 200, {{"Content-Type", "application/json"}, {"Content-Encoding", "gzip"}}, body);
+  } else if (path == "/stats") {
+    nlohmann::json stats;
+    {
+      std::lock_guard lock(mu);
+      stats = {{"accepted", records.size()},
+               {"open", open},
+               {"client_closed", client_closes},
+               {"last_client_close_ns", std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                            last_client_close.time_since_epoch())
+                                            .count()}};
+    }
+    respond(c, 200, kJson, json(stats));
   } else if (path == "/set-cookie") {
     respond(c, 200,
             {{"Content-Type", "text/plain"},
@@ -910,6 +923,7 @@ void TestServer::Impl::client_closed(Conn& c) {
     if (!rec.client_closed) {
       rec.client_closed = now;
       ++client_closes;
+      last_client_close = std::max(last_client_close, now);
     }
   }
   close_conn(c, /*by_server=*/false);

@@ -28,6 +28,8 @@
 //                             never answers
 //   /gzip                     200, Content-Encoding: gzip of {"gzipped":true}
 //   /set-cookie               200 "ok" with two Set-Cookie headers (a=1, b=2)
+//   /stats                    {"accepted","open","client_closed","last_client_close_ns"}
+//                             (steady_clock, comparable across processes on Linux)
 //   anything else             404 {"type":"NotFound","message":"no such endpoint"}
 // Generated bodies (/bytes, /stall, /drip): byte i is pattern_byte(i).
 // An unparsable request gets 400 and the connection is closed.
