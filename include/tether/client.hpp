@@ -13,6 +13,7 @@
 
 #include "tether/body.hpp"
 #include "tether/future.hpp"
+#include "tether/interceptors.hpp"
 #include "tether/request.hpp"
 #include "tether/response.hpp"
 
@@ -44,6 +45,10 @@ class Client {
   Future<Response> post(std::string url, Body data = {}, RequestConfig config = {});
   Future<Response> put(std::string url, Body data = {}, RequestConfig config = {});
   Future<Response> patch(std::string url, Body data = {}, RequestConfig config = {});
+
+  // axios' interceptors.request / interceptors.response. A client made by
+  // create() has its own.
+  Interceptors& interceptors();
 
   // The defaults every request starts from. Set them up before sharing the
   // client between threads.

@@ -4,13 +4,16 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tether/abort.hpp"
 #include "tether/body.hpp"
 #include "tether/cancel_token.hpp"
+#include "tether/data.hpp"
 #include "tether/headers.hpp"
 #include "tether/params.hpp"
 
@@ -57,6 +60,23 @@ struct ProgressEvent {
   bool upload = false;
 };
 
+// Retries (beyond axios, built in). A try is retried when it failed with a
+// network error, a per-try timeout or a status in `statuses`, and either its
+// method is in `methods` or none of its bytes can have reached the server
+// (Error::maybe_delivered() is false), so a POST is retried only when that is
+// safe. An abort during the back-off cancels at once.
+struct RetryPolicy {
+  int retries = 0;                              // tries after the first
+  std::chrono::milliseconds delay{100};         // before the first retry
+  double backoff = 2.0;                         // each later delay is multiplied by this
+  std::chrono::milliseconds max_delay{30'000};  // cap on one delay (Retry-After too)
+  bool jitter = true;                           // each delay drawn from [delay/2, delay]
+  bool respect_retry_after = true;              // a 429/503's Retry-After sets the delay
+  bool per_try_timeout = false;                 // config.timeout: each try, or (false) all of them
+  std::vector<std::string> methods{"GET", "HEAD", "OPTIONS", "PUT", "DELETE"};
+  std::vector<int> statuses{408, 429, 500, 502, 503, 504};
+};
+
 // axios' transitional options.
 struct Transitional {
   bool clarify_timeout_error = false;  // timeouts fail ETIMEDOUT (TimedOut), not ECONNABORTED
@@ -75,18 +95,32 @@ struct RequestConfig {
   std::optional<CancelToken> cancel_token;
 
   // --- following axios (snake_case) ---
-  ResponseType response_type = ResponseType::Auto;
+  // Optional fields are "unset" until given, so a request's value, an
+  // instance's default and the built-in default merge as axios merges them.
+  std::optional<ResponseType> response_type;        // Auto
   std::function<bool(int status)> validate_status;  // empty: 2xx is success
-  int max_redirects = 21;                           // 0: a 3xx is the response
-  std::int64_t max_content_length = -1;             // response body bytes; -1 = no limit
-  std::int64_t max_body_length = -1;                // request body bytes; -1 = no limit
-  bool decompress = true;                           // gzip / deflate / br / zstd
+  std::optional<int> max_redirects;                 // 21; 0: a 3xx is the response
+  std::optional<std::int64_t> max_content_length;   // response body bytes; none
+  std::optional<std::int64_t> max_body_length;      // request body bytes; none
+  std::optional<bool> decompress;                   // true: gzip / deflate / br / zstd
   std::optional<Auth> auth;
   std::optional<Proxy> proxy;
   std::function<void(const ProgressEvent&)> on_upload_progress;
   std::function<void(const ProgressEvent&)> on_download_progress;
   std::function<std::string(const Params&)> params_serializer;  // replaces build_query
   Transitional transitional;
+  // axios' transformRequest / transformResponse: run in order on the body
+  // before it is sent (may change the headers) and on the data once unwrapped.
+  std::vector<std::function<Body(Body data, Headers& headers)>> transform_request;
+  std::vector<std::function<Data(Data data, const Headers& headers)>> transform_response;
+  // With base_url set, an absolute or protocol-relative url is refused
+  // (ERR_INVALID_URL) unless this is true (axios' CVE-2025-27152). Even then,
+  // the instance's default headers go only to base_url's origin.
+  std::optional<bool> allow_absolute_urls;
+  // axios' headers.get / headers.post …: default headers for one method, by
+  // lower-case method name, applied between `headers` of the defaults and the
+  // request's own.
+  std::map<std::string, Headers> method_headers;
 
   // --- beyond axios ---
   std::chrono::milliseconds connect_timeout{0};  // until connected (TCP + TLS); 0 = none
@@ -94,9 +128,10 @@ struct RequestConfig {
   // Response body chunks as they arrive, on the engine thread (with
   // response_type Stream the body is not also kept).
   std::function<void(std::string_view chunk)> on_data;
-  HttpVersion http_version = HttpVersion::Auto;
+  std::optional<HttpVersion> http_version;  // Auto
   TlsOptions tls;
-  ArrayFormat params_array_format = ArrayFormat::Brackets;
+  std::optional<ArrayFormat> params_array_format;  // Brackets
+  std::optional<RetryPolicy> retry;                // none
 };
 
 }  // namespace tether

@@ -3,7 +3,15 @@
 #pragma once
 
 #include "tether/abort.hpp"         // IWYU pragma: export
+#include "tether/body.hpp"          // IWYU pragma: export
 #include "tether/cancel_token.hpp"  // IWYU pragma: export
+#include "tether/client.hpp"        // IWYU pragma: export
+#include "tether/data.hpp"          // IWYU pragma: export
 #include "tether/error.hpp"         // IWYU pragma: export
 #include "tether/executor.hpp"      // IWYU pragma: export
 #include "tether/future.hpp"        // IWYU pragma: export
+#include "tether/headers.hpp"       // IWYU pragma: export
+#include "tether/interceptors.hpp"  // IWYU pragma: export
+#include "tether/params.hpp"        // IWYU pragma: export
+#include "tether/request.hpp"       // IWYU pragma: export
+#include "tether/response.hpp"      // IWYU pragma: export

@@ -1,7 +1,11 @@
-// The state a Client handle shares: its engine and its defaults.
+// The client layer's internals: the state a Client handle shares, and the
+// steps of a request (merge, validate, dispatch, interceptors and retries).
 #pragma once
 
 #include <memory>
+#include <string>
+#include <variant>
+#include <vector>
 
 #include "tether/client.hpp"
 #include "transport/engine.hpp"
@@ -18,6 +22,7 @@ struct EngineOwner {
 struct ClientCore {
   std::shared_ptr<EngineOwner> owner;
   RequestConfig defaults;
+  std::shared_ptr<Interceptors> interceptors = std::make_shared<Interceptors>();
 };
 
 // For tests: the engine behind a client.
@@ -25,8 +30,45 @@ struct ClientAccess {
   static Engine& engine(const Client& client) { return *client.core_->owner->engine; }
 };
 
+// --- config.cpp ---
+
 // axios' mergeConfig: `config` over `defaults`, field by field; headers and
 // params merged name by name.
 RequestConfig merge_config(const RequestConfig& defaults, RequestConfig config);
+
+// A request's config with the defaults merged in and its headers flattened
+// (defaults' headers, then their method_headers for this method, then the
+// request's own), plus the names that came from the defaults only: those stay
+// with base_url's origin.
+struct PreparedConfig {
+  RequestConfig config;
+  std::vector<std::string> default_header_names;
+};
+PreparedConfig prepare_config(const RequestConfig& defaults, RequestConfig config);
+
+// Validates a config and turns it into a transfer; an Error says what is wrong.
+std::variant<TransferSpec, Error> make_spec(const RequestConfig& config,
+                                            const std::vector<std::string>& default_header_names);
+
+// The request's signal and cancel token as one signal.
+AbortSignal request_signal(const RequestConfig& config);
+
+// --- dispatch.cpp ---
+
+// One try: validates, hands the transfer to the engine, and settles the
+// future with the response (validate_status applied) or the error. `signal`
+// cancels it at any time. `status`, if given, is where the try publishes its
+// phase.
+Future<Response> dispatch(const std::shared_ptr<Engine>& engine, RequestConfig config,
+                          const AbortSignal& signal,
+                          const std::vector<std::string>& default_header_names,
+                          std::shared_ptr<TransferStatus> status = {});
+
+// --- pipeline.cpp ---
+
+// The whole request: request interceptors, tries (with retries and the
+// whole-request timeout), response interceptors.
+Future<Response> run_request(const std::shared_ptr<Engine>& engine, PreparedConfig prepared,
+                             const Interceptors& interceptors);
 
 }  // namespace tether::detail

@@ -149,8 +149,8 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// scheme://host:port of an absolute URL, lower-cased by curl's parser; empty
-// if it does not parse.
+}  // namespace
+
 std::string origin_of(const std::string& url) {
   CURLU* u = curl_url();
   std::string origin;
@@ -168,6 +168,8 @@ std::string origin_of(const std::string& url) {
   curl_url_cleanup(u);
   return origin;
 }
+
+namespace {
 
 bool is_http_scheme(const std::string& origin) {
   return origin.rfind("http://", 0) == 0 || origin.rfind("https://", 0) == 0;
@@ -730,12 +732,16 @@ bool Engine::Loop::follow_redirect(Transfer& t) {
                                "Redirected to a URL that is not http or https: " + next);
     return false;
   }
-  // Credentials stay with the origin they were given for.
+  // Credentials stay with the origin they were given for, and a client's
+  // default headers with its base_url's.
   if (next_origin != origin_of(t.url)) {
     for (const char* name : {"Authorization", "Cookie", "Proxy-Authorization"}) {
       t.spec.headers.remove(name);
     }
     t.spec.auth.reset();
+  }
+  if (!spec.bound_origin.empty() && next_origin != spec.bound_origin) {
+    for (const auto& name : spec.origin_bound_headers) t.spec.headers.remove(name);
   }
   // 303 turns any method but HEAD into GET; 301 and 302 turn POST into GET
   // (what browsers and axios' follow-redirects do). The body goes with it.

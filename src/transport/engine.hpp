@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "tether/error.hpp"
 #include "tether/executor.hpp"
@@ -53,7 +54,15 @@ struct TransferSpec {
   std::function<void(const ProgressEvent&)> on_download_progress;
   std::function<void(std::string_view)> on_data;
   std::shared_ptr<TransferStatus> status = std::make_shared<TransferStatus>();
+  // Headers that stay with one origin (a client's default headers, bound to
+  // its base_url's origin): dropped when a redirect leaves it.
+  std::vector<std::string> origin_bound_headers;
+  std::string bound_origin;  // "scheme://host:port"
 };
+
+// "scheme://host:port" of an absolute URL (default port filled in), lower-cased
+// as curl parses it; empty if it does not parse.
+std::string origin_of(const std::string& url);
 
 struct TransferResult {
   int status = 0;

@@ -1,0 +1,137 @@
+// Interceptors: axios' interceptors.request / interceptors.response.
+//
+// Request interceptors run last-added-first, response interceptors
+// first-added-first (axios' order). Each may return its value or a Future of
+// it, or throw to reject. They run on the client's engine thread, never inside
+// request(). use() returns an id for eject(); use, eject and clear may be
+// called from any thread and affect requests started afterwards.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "tether/future.hpp"
+#include "tether/request.hpp"
+#include "tether/response.hpp"
+
+namespace tether {
+
+namespace detail {
+// What an interceptor gives back: a value now, or later.
+template <class T>
+using Step = std::variant<T, Future<T>>;
+
+template <class T, class F, class... A>
+std::function<Step<T>(A...)> erase_step(F&& f) {
+  return [f = std::forward<F>(f)](A... args) mutable -> Step<T> {
+    using R = std::invoke_result_t<F&, A...>;
+    if constexpr (std::is_same_v<R, Future<T>>) {
+      return Step<T>(std::in_place_index<1>, f(std::forward<A>(args)...));
+    } else {
+      return Step<T>(std::in_place_index<0>, f(std::forward<A>(args)...));
+    }
+  };
+}
+}  // namespace detail
+
+template <class Entry>
+class InterceptorList {
+ public:
+  using Id = std::size_t;
+
+  // axios' eject: the interceptor no longer runs for requests started later.
+  bool eject(Id id) {
+    std::lock_guard lock(mu_);
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+      if (it->first == id) {
+        entries_.erase(it);
+        return true;
+      }
+    }
+    return false;
+  }
+  void clear() {
+    std::lock_guard lock(mu_);
+    entries_.clear();
+  }
+  std::size_t size() const {
+    std::lock_guard lock(mu_);
+    return entries_.size();
+  }
+  // The interceptors now, in registration order (what a request runs).
+  std::vector<std::shared_ptr<const Entry>> snapshot() const {
+    std::lock_guard lock(mu_);
+    std::vector<std::shared_ptr<const Entry>> out;
+    out.reserve(entries_.size());
+    for (const auto& [id, entry] : entries_) out.push_back(entry);
+    return out;
+  }
+
+ protected:
+  Id add(Entry entry) {
+    std::lock_guard lock(mu_);
+    Id id = next_id_++;
+    entries_.emplace_back(id, std::make_shared<const Entry>(std::move(entry)));
+    return id;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::pair<Id, std::shared_ptr<const Entry>>> entries_;
+  Id next_id_ = 0;
+};
+
+struct RequestInterceptor {
+  std::function<detail::Step<RequestConfig>(RequestConfig)> on_value;
+  std::function<bool(const RequestConfig&)> run_when;  // empty: always
+};
+
+struct ResponseInterceptor {
+  std::function<detail::Step<Response>(Response)> on_value;      // empty: pass through
+  std::function<detail::Step<Response>(const Error&)> on_error;  // empty: pass through
+};
+
+class RequestInterceptors : public InterceptorList<RequestInterceptor> {
+ public:
+  // fn(RequestConfig) returns a RequestConfig or a Future<RequestConfig>.
+  // run_when(config) false skips it for that request.
+  template <class F>
+  Id use(F&& fn, std::function<bool(const RequestConfig&)> run_when = {}) {
+    return add(
+        RequestInterceptor{detail::erase_step<RequestConfig, F, RequestConfig>(std::forward<F>(fn)),
+                           std::move(run_when)});
+  }
+};
+
+class ResponseInterceptors : public InterceptorList<ResponseInterceptor> {
+ public:
+  // on_value(Response) and on_error(const Error&) each return a Response or a
+  // Future<Response> (on_error recovers), or throw to reject.
+  template <class F>
+  Id use(F&& on_value) {
+    return add(ResponseInterceptor{
+        detail::erase_step<Response, F, Response>(std::forward<F>(on_value)), {}});
+  }
+  template <class F, class G>
+  Id use(F&& on_value, G&& on_error) {
+    ResponseInterceptor entry;
+    if constexpr (!std::is_same_v<std::decay_t<F>, std::nullptr_t>) {
+      entry.on_value = detail::erase_step<Response, F, Response>(std::forward<F>(on_value));
+    }
+    entry.on_error = detail::erase_step<Response, G, const Error&>(std::forward<G>(on_error));
+    return add(std::move(entry));
+  }
+};
+
+struct Interceptors {
+  RequestInterceptors request;
+  ResponseInterceptors response;
+};
+
+}  // namespace tether

@@ -1,0 +1,268 @@
+// Config merging (axios' mergeConfig) and validation into a TransferSpec.
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "client/client_core.hpp"
+
+namespace tether::detail {
+
+namespace {
+
+// RFC 9110 token characters (method and header names).
+bool is_token(std::string_view s) {
+  if (s.empty()) return false;
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) {
+    return std::isalnum(c) ||
+           std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+  });
+}
+
+bool has_control_break(std::string_view s) {
+  return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
+// axios' isAbsoluteURL: a scheme followed by "//", or a protocol-relative "//".
+bool is_absolute_url(std::string_view url) {
+  std::size_t i = 0;
+  if (!url.empty() && std::isalpha(static_cast<unsigned char>(url[0]))) {
+    while (i < url.size() && (std::isalnum(static_cast<unsigned char>(url[i])) || url[i] == '+' ||
+                              url[i] == '-' || url[i] == '.')) {
+      ++i;
+    }
+    if (i < url.size() && url[i] == ':') {
+      ++i;
+    } else {
+      i = 0;
+    }
+  }
+  return url.substr(i, 2) == "//";
+}
+
+// axios' combineURLs.
+std::string combine_urls(std::string_view base, std::string_view relative) {
+  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+  while (!relative.empty() && relative.front() == '/') relative.remove_prefix(1);
+  if (relative.empty()) return std::string(base);
+  return std::string(base) + "/" + std::string(relative);
+}
+
+// Checks that `url` is an absolute http(s) URL; returns the problem.
+std::optional<std::string> check_url(const std::string& url) {
+  CURLU* u = curl_url();
+  std::optional<std::string> problem;
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+    problem = "Invalid URL: " + url;
+  } else {
+    char* scheme = nullptr;
+    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+    std::string s = scheme ? scheme : "";
+    curl_free(scheme);
+    if (s != "http" && s != "https") problem = "Unsupported protocol " + s + ": " + url;
+  }
+  curl_url_cleanup(u);
+  return problem;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+const Headers* method_headers_for(const RequestConfig& config, const std::string& method) {
+  for (const auto& [name, headers] : config.method_headers) {
+    if (iequals(name, method)) return &headers;
+  }
+  return nullptr;
+}
+
+// The URL the request goes to, or the problem with it.
+std::variant<std::string, Error> resolve_url(const RequestConfig& config) {
+  std::string url = config.url;
+  if (!config.base_url.empty()) {
+    if (!is_absolute_url(url)) {
+      url = combine_urls(config.base_url, url);
+    } else if (!config.allow_absolute_urls.value_or(false)) {
+      return Error(
+          ErrorCode::InvalidUrl,
+          "Absolute URL \"" + url + "\" refused: base_url is set and allow_absolute_urls is false");
+    } else if (url.rfind("//", 0) == 0) {
+      url = config.base_url.substr(0, config.base_url.find("//")) + url;  // base's scheme
+    }
+  }
+  if (!config.params.empty()) {
+    if (config.params_serializer) {
+      std::string query = config.params_serializer(config.params);
+      if (!query.empty()) {
+        url = url.substr(0, url.find('#'));
+        url += (url.find('?') == std::string::npos ? "?" : "&") + query;
+      }
+    } else {
+      url =
+          build_url(url, config.params, config.params_array_format.value_or(ArrayFormat::Brackets));
+    }
+  }
+  if (has_control_break(url) || url.find(' ') != std::string::npos) {
+    return Error(ErrorCode::InvalidUrl, "Invalid URL: " + url);
+  }
+  if (auto problem = check_url(url)) return Error(ErrorCode::InvalidUrl, *problem);
+  return url;
+}
+
+template <class T>
+void fill(std::optional<T>& field, const std::optional<T>& fallback) {
+  if (!field) field = fallback;
+}
+template <class F>
+void fill_fn(F& field, const F& fallback) {
+  if (!field) field = fallback;
+}
+
+}  // namespace
+
+RequestConfig merge_config(const RequestConfig& defaults, RequestConfig config) {
+  // One line per field, as axios' mergeConfig table: the request's value when
+  // it has one, else the default's. Headers and params merge name by name;
+  // method_headers method by method.
+  if (config.method.empty()) config.method = defaults.method;
+  if (config.url.empty()) config.url = defaults.url;
+  if (config.base_url.empty()) config.base_url = defaults.base_url;
+  Headers headers = defaults.headers;
+  headers.merge(config.headers);
+  config.headers = std::move(headers);
+  Params params = defaults.params;
+  for (const auto& [name, value] : config.params) params.set(name, value);
+  config.params = std::move(params);
+  if (config.data.empty()) config.data = defaults.data;
+  if (config.timeout.count() == 0) config.timeout = defaults.timeout;
+  if (config.signal == AbortSignal{}) config.signal = defaults.signal;
+  if (!config.cancel_token) config.cancel_token = defaults.cancel_token;
+  fill(config.response_type, defaults.response_type);
+  fill_fn(config.validate_status, defaults.validate_status);
+  fill(config.max_redirects, defaults.max_redirects);
+  fill(config.max_content_length, defaults.max_content_length);
+  fill(config.max_body_length, defaults.max_body_length);
+  fill(config.decompress, defaults.decompress);
+  fill(config.auth, defaults.auth);
+  fill(config.proxy, defaults.proxy);
+  fill_fn(config.on_upload_progress, defaults.on_upload_progress);
+  fill_fn(config.on_download_progress, defaults.on_download_progress);
+  fill_fn(config.params_serializer, defaults.params_serializer);
+  if (!config.transitional.clarify_timeout_error) config.transitional = defaults.transitional;
+  if (config.transform_request.empty()) config.transform_request = defaults.transform_request;
+  if (config.transform_response.empty()) config.transform_response = defaults.transform_response;
+  fill(config.allow_absolute_urls, defaults.allow_absolute_urls);
+  for (const auto& [method, fallback] : defaults.method_headers) {
+    Headers merged = fallback;
+    if (auto it = config.method_headers.find(method); it != config.method_headers.end()) {
+      merged.merge(it->second);
+    }
+    config.method_headers[method] = std::move(merged);
+  }
+  if (config.connect_timeout.count() == 0) config.connect_timeout = defaults.connect_timeout;
+  if (config.idle_timeout.count() == 0) config.idle_timeout = defaults.idle_timeout;
+  fill_fn(config.on_data, defaults.on_data);
+  fill(config.http_version, defaults.http_version);
+  bool tls_unset = config.tls.verify && config.tls.ca_file.empty() && config.tls.ca_path.empty();
+  if (tls_unset) config.tls = defaults.tls;
+  fill(config.params_array_format, defaults.params_array_format);
+  fill(config.retry, defaults.retry);
+  return config;
+}
+
+PreparedConfig prepare_config(const RequestConfig& defaults, RequestConfig config) {
+  PreparedConfig prepared;
+  std::string method = lower(
+      config.method.empty() ? (defaults.method.empty() ? "get" : defaults.method) : config.method);
+  // The defaults' headers for this method, then the request's own on top.
+  Headers from_defaults = defaults.headers;
+  if (const Headers* by_method = method_headers_for(defaults, method)) {
+    from_defaults.merge(*by_method);
+  }
+  if (const Headers* by_method = method_headers_for(config, method)) {
+    from_defaults.merge(*by_method);
+  }
+  for (const auto& h : from_defaults) {
+    if (!config.headers.has(h.name) &&
+        std::find_if(prepared.default_header_names.begin(), prepared.default_header_names.end(),
+                     [&](const std::string& n) { return iequals(n, h.name); }) ==
+            prepared.default_header_names.end()) {
+      prepared.default_header_names.push_back(h.name);
+    }
+  }
+  Headers own = std::move(config.headers);
+  config.headers = {};
+  prepared.config = merge_config(defaults, std::move(config));
+  from_defaults.merge(own);
+  prepared.config.headers = std::move(from_defaults);
+  prepared.config.method_headers.clear();  // flattened into headers
+  return prepared;
+}
+
+AbortSignal request_signal(const RequestConfig& config) {
+  if (!config.cancel_token) return config.signal;
+  if (config.signal == AbortSignal{}) return config.cancel_token->signal();
+  return AbortSignal::any({config.signal, config.cancel_token->signal()});
+}
+
+std::variant<TransferSpec, Error> make_spec(const RequestConfig& config,
+                                            const std::vector<std::string>& default_header_names) {
+  TransferSpec spec;
+  spec.method = config.method.empty() ? "GET" : config.method;
+  std::transform(spec.method.begin(), spec.method.end(), spec.method.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  if (!is_token(spec.method)) {
+    return Error(ErrorCode::BadOptionValue, "Invalid HTTP method: \"" + config.method + "\"");
+  }
+  for (const auto& h : config.headers) {
+    if (!is_token(h.name) || has_control_break(h.value)) {
+      return Error(ErrorCode::BadOptionValue, "Invalid header \"" + h.name + "\"");
+    }
+  }
+  if (config.timeout.count() < 0 || config.connect_timeout.count() < 0 ||
+      config.idle_timeout.count() < 0 || config.max_redirects.value_or(0) < 0) {
+    return Error(ErrorCode::BadOptionValue, "timeouts and max_redirects must not be negative");
+  }
+  auto url = resolve_url(config);
+  if (auto* error = std::get_if<Error>(&url)) return *error;
+  spec.url = std::move(std::get<std::string>(url));
+
+  spec.headers = config.headers;
+  // The instance's default headers go only to base_url's origin.
+  if (!config.base_url.empty()) {
+    spec.bound_origin = origin_of(combine_urls(config.base_url, ""));
+    if (origin_of(spec.url) != spec.bound_origin) {
+      for (const auto& name : default_header_names) spec.headers.remove(name);
+    } else {
+      spec.origin_bound_headers = default_header_names;
+    }
+  }
+  spec.body = config.data;
+  for (const auto& transform : config.transform_request) {
+    if (transform) spec.body = transform(std::move(spec.body), spec.headers);
+  }
+  if (config.max_body_length && !spec.body.empty() && !spec.body.form() &&
+      spec.body.serialize().size() > static_cast<std::size_t>(*config.max_body_length)) {
+    return Error(ErrorCode::BadRequest, "Request body larger than maxBodyLength limit");
+  }
+  spec.timeout = config.timeout;
+  spec.connect_timeout = config.connect_timeout;
+  spec.idle_timeout = config.idle_timeout;
+  spec.clarify_timeout_error = config.transitional.clarify_timeout_error;
+  spec.max_redirects = config.max_redirects.value_or(21);
+  spec.max_content_length = config.max_content_length.value_or(-1);
+  spec.decompress = config.decompress.value_or(true);
+  spec.keep_body = config.response_type != ResponseType::Stream;
+  spec.auth = config.auth;
+  spec.proxy = config.proxy;
+  spec.tls = config.tls;
+  spec.http_version = config.http_version.value_or(HttpVersion::Auto);
+  spec.on_upload_progress = config.on_upload_progress;
+  spec.on_download_progress = config.on_download_progress;
+  spec.on_data = config.on_data;
+  return spec;
+}
+
+}  // namespace tether::detail
