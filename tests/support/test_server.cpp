@@ -226,6 +226,7 @@ struct TestServer::Impl {
   std::size_t open = 0;
   std::size_t client_closes = 0;
   Clock::time_point last_client_close{};
+  std::map<std::string, int> flaky_tries;  // loop thread only
 
   Impl();
   ~Impl();
@@ -551,9 +552,16 @@ bool TestServer::Impl::parse_headers(Conn& c) {
   req.target = std::string(trim(request_line.substr(sp1 + 1, sp2 - sp1 - 1)));
   std::string_view version = request_line.substr(sp2 + 1);
   if (req.method.empty() || req.target.empty() || version.substr(0, 5) != "HTTP/") return bad();
-  auto q = req.target.find('?');
-  req.path = req.target.substr(0, q);
-  req.query = q == std::string::npos ? std::string{} : req.target.substr(q + 1);
+  // An absolute-form target ("GET http://host/path", as sent to a proxy) is
+  // served by its path, so the server doubles as a forward proxy in tests.
+  std::string_view origin_form = req.target;
+  if (origin_form.rfind("http://", 0) == 0) {
+    auto slash = origin_form.find('/', 7);
+    origin_form = slash == std::string_view::npos ? "/" : origin_form.substr(slash);
+  }
+  auto q = origin_form.find('?');
+  req.path = std::string(origin_form.substr(0, q));
+  req.query = q == std::string_view::npos ? std::string{} : std::string(origin_form.substr(q + 1));
   req.head = req.method == "HEAD";
 
   std::optional<std::uint64_t> content_length;
@@ -822,6 +830,22 @@ void TestServer::Impl::dispatch(Conn& c) {
   } else if (path == "/gzip") {
     std::string_view body(reinterpret_cast<const char*>(kGzipBytes), sizeof kGzipBytes);
     respond(c, 200, {{"Content-Type", "application/json"}, {"Content-Encoding", "gzip"}}, body);
+  } else if (path == "/flaky") {
+    // The first `fail` requests for `key` fail (with `status`, or hang when
+    // mode=hang), later ones get 200 {"tries": n}. retry_after adds that header.
+    std::string key = query_param(req.query, "key").value_or("");
+    int fail = query_number<int>(req.query, "fail", 1);
+    int tries = ++flaky_tries[key];
+    if (tries <= fail) {
+      if (query_param(req.query, "mode").value_or("") == "hang") return;  // never answers
+      int status = query_number<int>(req.query, "status", 503);
+      std::vector<std::pair<std::string, std::string>> headers = kJson;
+      if (auto after = query_param(req.query, "retry_after"))
+        headers.emplace_back("Retry-After", *after);
+      respond(c, status, headers, json({{"tries", tries}}));
+    } else {
+      respond(c, 200, kJson, json({{"tries", tries}}));
+    }
   } else if (path == "/stats") {
     nlohmann::json stats;
     {

@@ -28,11 +28,15 @@
 //                             never answers
 //   /gzip                     200, Content-Encoding: gzip of {"gzipped":true}
 //   /set-cookie               200 "ok" with two Set-Cookie headers (a=1, b=2)
+//   /flaky?key=&fail=n&status=&mode=hang&retry_after=  the first n requests for key fail
+//                             (status, default 503, or never answer with mode=hang;
+//                             retry_after adds that header), then 200 {"tries":k}
 //   /stats                    {"accepted","open","client_closed","last_client_close_ns"}
 //                             (steady_clock, comparable across processes on Linux)
 //   anything else             404 {"type":"NotFound","message":"no such endpoint"}
 // Generated bodies (/bytes, /stall, /drip): byte i is pattern_byte(i).
-// An unparsable request gets 400 and the connection is closed.
+// An unparsable request gets 400 and the connection is closed. An absolute-form
+// target (http://host/path, as sent to a forward proxy) is served by its path.
 //
 // Limits worth knowing: a client half-close (shutdown(SHUT_WR)) counts as the
 // client closing the connection; after /sink-stall a plain close() by a client
