@@ -38,8 +38,11 @@ tsan: setup
 	cmake --build build-tsan -j $(JOBS) --target tether_unit_tests tether_concurrency_tests tether_integration_tests
 	cd build-tsan && ctest --output-on-failure -j $(JOBS) -L 'unit|concurrency|integration'
 
+# Micro-benchmarks of the primitives, then Tether against raw libcurl over
+# loopback (one table; see docs/performance.md).
 bench: build
-	./build/bench/tether_bench_primitives
+	./build/bench/tether_bench_primitives --benchmark_min_time=0.2
+	./build/bench/tether_bench_http
 
 format:
 	clang-format -i $(CXX_SOURCES)

@@ -65,6 +65,10 @@ class Result {
   Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}
   Result(detail::Stored<T> value) requires(!std::is_void_v<T>)
       : v_(std::in_place_index<0>, std::move(value)) {}
+  // The value built in place (saves a move of a large T).
+  template <class... A>
+  explicit Result(std::in_place_t, A&&... args) requires(!std::is_void_v<T>)
+      : v_(std::in_place_index<0>, std::forward<A>(args)...) {}
   Result() requires std::is_void_v<T> : v_(std::in_place_index<0>) {}
 
   bool has_value() const noexcept { return v_.index() == 0; }
@@ -103,12 +107,18 @@ class FutureState {
   explicit FutureState(std::shared_ptr<Executor> executor) : executor_(std::move(executor)) {}
 
   // The single choke point of settlement: true only for the call that settled.
-  bool settle(Result<T>&& outcome) {
+  // The arguments build the Result in place.
+  template <class... A>
+  bool settle(A&&... args) {
     std::function<void()> continuation;
     {
       std::lock_guard lock(mu_);
       if (outcome_) return false;
-      outcome_.emplace(std::move(outcome));
+      if constexpr (kOnHeap) {
+        outcome_ = std::make_unique<Result<T>>(std::forward<A>(args)...);
+      } else {
+        outcome_.emplace(std::forward<A>(args)...);
+      }
       continuation = std::move(continuation_);
     }
     cv_.notify_all();
@@ -118,13 +128,13 @@ class FutureState {
 
   bool ready() const {
     std::lock_guard lock(mu_);
-    return outcome_.has_value();
+    return static_cast<bool>(outcome_);
   }
 
   template <class Rep, class Period>
   bool wait_for(const std::chrono::duration<Rep, Period>& d) const {
     std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, d, [&] { return outcome_.has_value(); });
+    return cv_.wait_for(lock, d, [&] { return static_cast<bool>(outcome_); });
   }
 
   void wait() const {
@@ -133,7 +143,7 @@ class FutureState {
     if (executor_->running_in_this_thread()) {
       throw_future_misuse("blocking on a Future from its own executor's thread would deadlock");
     }
-    cv_.wait(lock, [&] { return outcome_.has_value(); });
+    cv_.wait(lock, [&] { return static_cast<bool>(outcome_); });
   }
 
   // Runs `fn` on the executor once settled (posted even if already settled).
@@ -150,13 +160,17 @@ class FutureState {
 
   // Only after settlement, by the single consumer.
   Result<T>&& take() { return std::move(*outcome_); }
+  Result<T>& outcome() { return *outcome_; }
 
   const std::shared_ptr<Executor>& executor() const noexcept { return executor_; }
 
  private:
+  // A large outcome (a Response) lives on the heap from settlement on, so a
+  // request in flight does not carry its storage.
+  static constexpr bool kOnHeap = sizeof(Result<T>) > 128;
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
-  std::optional<Result<T>> outcome_;
+  std::conditional_t<kOnHeap, std::unique_ptr<Result<T>>, std::optional<Result<T>>> outcome_;
   std::function<void()> continuation_;
   std::shared_ptr<Executor> executor_;
 };
@@ -231,11 +245,12 @@ class Promise {
   }
 
   // Each returns true only for the call that settled.
-  bool set_value(detail::Stored<T> value) requires(!std::is_void_v<T>) {
-    return settle(Result<T>(std::move(value)));
+  template <class U = detail::Stored<T>>
+  bool set_value(U&& value) requires(!std::is_void_v<T>) {
+    return state_ && state_->settle(std::in_place, std::forward<U>(value));
   }
-  bool set_value() requires std::is_void_v<T> { return settle(Result<T>()); }
-  bool set_error(Error error) { return settle(Result<T>(std::move(error))); }
+  bool set_value() requires std::is_void_v<T> { return state_ && state_->settle(); }
+  bool set_error(Error error) { return state_ && state_->settle(std::move(error)); }
   bool settle(Result<T> outcome) { return state_ && state_->settle(std::move(outcome)); }
   bool settled() const { return state_ && state_->ready(); }
 
@@ -348,7 +363,7 @@ class Future {
     state->on_settled(
         detail::make_task([state, p = std::move(promise), f = std::forward<F>(on_value),
                            g = std::forward<G>(on_error)]() mutable {
-          Result<T> outcome = state->take();
+          Result<T>& outcome = state->outcome();
           if (outcome.has_value()) {
             if constexpr (std::is_same_v<std::decay_t<F>, detail::PassValue>) {
               p.settle(std::move(outcome));

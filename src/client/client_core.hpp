@@ -34,7 +34,7 @@ struct ClientAccess {
 
 // axios' mergeConfig: `config` over `defaults`, field by field; headers and
 // params merged name by name.
-RequestConfig merge_config(const RequestConfig& defaults, RequestConfig config);
+RequestConfig merge_config(const RequestConfig& defaults, RequestConfig&& config);
 
 // A request's config with the defaults merged in and its headers flattened
 // (defaults' headers, then their method_headers for this method, then the
@@ -44,7 +44,7 @@ struct PreparedConfig {
   RequestConfig config;
   std::vector<std::string> default_header_names;
 };
-PreparedConfig prepare_config(const RequestConfig& defaults, RequestConfig config);
+PreparedConfig prepare_config(const RequestConfig& defaults, RequestConfig&& config);
 
 // Validates a config and turns it into a transfer; an Error says what is wrong.
 std::variant<TransferSpec, Error> make_spec(const RequestConfig& config,
@@ -59,7 +59,7 @@ AbortSignal request_signal(const RequestConfig& config);
 // future with the response (validate_status applied) or the error. `signal`
 // cancels it at any time. `status`, if given, is where the try publishes its
 // phase.
-Future<Response> dispatch(const std::shared_ptr<Engine>& engine, RequestConfig config,
+Future<Response> dispatch(const std::shared_ptr<Engine>& engine, RequestConfig&& config,
                           const AbortSignal& signal,
                           const std::vector<std::string>& default_header_names,
                           std::shared_ptr<TransferStatus> status = {});
@@ -68,7 +68,7 @@ Future<Response> dispatch(const std::shared_ptr<Engine>& engine, RequestConfig c
 
 // The whole request: request interceptors, tries (with retries and the
 // whole-request timeout), response interceptors.
-Future<Response> run_request(const std::shared_ptr<Engine>& engine, PreparedConfig prepared,
+Future<Response> run_request(const std::shared_ptr<Engine>& engine, PreparedConfig&& prepared,
                              const Interceptors& interceptors);
 
 }  // namespace tether::detail

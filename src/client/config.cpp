@@ -1,6 +1,4 @@
 // Config merging (axios' mergeConfig) and validation into a TransferSpec.
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cctype>
 
@@ -48,21 +46,18 @@ std::string combine_urls(std::string_view base, std::string_view relative) {
   return std::string(base) + "/" + std::string(relative);
 }
 
-// Checks that `url` is an absolute http(s) URL; returns the problem.
-std::optional<std::string> check_url(const std::string& url) {
-  CURLU* u = curl_url();
-  std::optional<std::string> problem;
-  if (curl_url_set(u, CURLUPART_URL, url.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
-    problem = "Invalid URL: " + url;
-  } else {
-    char* scheme = nullptr;
-    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
-    std::string s = scheme ? scheme : "";
-    curl_free(scheme);
-    if (s != "http" && s != "https") problem = "Unsupported protocol " + s + ": " + url;
+// Checks that `url` starts as an absolute http(s) URL does; curl parses the
+// rest when the transfer starts (and a URL it cannot parse fails as
+// ERR_INVALID_URL then).
+std::optional<std::string> check_url(std::string_view url) {
+  auto colon = url.find("://");
+  std::string_view scheme = url.substr(0, colon == std::string_view::npos ? 0 : colon);
+  if (colon == std::string_view::npos || colon + 3 >= url.size())
+    return "Invalid URL: " + std::string(url);
+  if (!iequals(scheme, "http") && !iequals(scheme, "https")) {
+    return "Unsupported protocol " + std::string(scheme) + ": " + std::string(url);
   }
-  curl_url_cleanup(u);
-  return problem;
+  return std::nullopt;
 }
 
 std::string lower(std::string s) {
@@ -122,7 +117,7 @@ void fill_fn(F& field, const F& fallback) {
 
 }  // namespace
 
-RequestConfig merge_config(const RequestConfig& defaults, RequestConfig config) {
+RequestConfig merge_config(const RequestConfig& defaults, RequestConfig&& config) {
   // One line per field, as axios' mergeConfig table: the request's value when
   // it has one, else the default's. Headers and params merge name by name;
   // method_headers method by method.
@@ -172,7 +167,7 @@ RequestConfig merge_config(const RequestConfig& defaults, RequestConfig config) 
   return config;
 }
 
-PreparedConfig prepare_config(const RequestConfig& defaults, RequestConfig config) {
+PreparedConfig prepare_config(const RequestConfig& defaults, RequestConfig&& config) {
   PreparedConfig prepared;
   std::string method = lower(
       config.method.empty() ? (defaults.method.empty() ? "get" : defaults.method) : config.method);

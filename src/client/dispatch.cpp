@@ -1,5 +1,6 @@
 // One try of a request: from a validated config to a settled future.
 #include <algorithm>
+#include <atomic>
 
 #include "client/client_core.hpp"
 
@@ -34,6 +35,7 @@ Data unwrap(const RequestConfig& config, const std::string& content_type, std::s
   return Data::from_text(std::move(body));
 }
 
+// The response without its config (the caller moves or copies that in).
 // Throws Error(BadResponse) when the body does not decode as asked.
 Response make_response(TransferResult&& r, const RequestConfig& config) {
   Response response;
@@ -48,14 +50,16 @@ Response make_response(TransferResult&& r, const RequestConfig& config) {
   for (const auto& transform : config.transform_response) {
     if (transform) response.data = transform(std::move(response.data), response.headers);
   }
-  response.config = config;
   return response;
 }
 
 // One try in flight: what the abort callback and the engine's completion both
-// reach. Whoever settles the promise first wins.
+// reach.
 struct TryState {
   Promise<Response> promise;
+  // The abort (any thread) and the completion (engine thread) race; the one
+  // that claims the try settles it, and may then move `config` away.
+  std::atomic<bool> claimed{false};
   RequestConfig config;
   std::shared_ptr<TransferStatus> status = std::make_shared<TransferStatus>();
   std::shared_ptr<Engine> engine;
@@ -66,37 +70,43 @@ struct TryState {
       : promise(e), config(std::move(c)), engine(std::move(e)) {}
 
   void abort(const AbortReason& reason) {
-    Error error = Error::canceled(reason).with_request(config, status->phase.load(),
+    if (claimed.exchange(true)) return;
+    Error error = Error::canceled(reason).with_request(std::move(config), status->phase.load(),
                                                        status->maybe_delivered.load());
-    if (promise.set_error(std::move(error)) && id != 0) engine->cancel(id);
+    promise.set_error(std::move(error));
+    if (id != 0) engine->cancel(id);
   }
 
   void complete(TransferOutcome&& outcome) {
+    if (claimed.exchange(true)) return;
     if (auto* failure = std::get_if<TransferFailure>(&outcome)) {
       Error error = failure->code == ErrorCode::Canceled
                         ? Error::canceled({"AbortError", "client destroyed"})
                         : Error(failure->code, failure->message);
-      error = error.with_request(config, failure->phase, failure->maybe_delivered);
       if (failure->response) {
         try {
-          error = error.with_response(make_response(std::move(*failure->response), config));
+          Response partial = make_response(std::move(*failure->response), config);
+          partial.config = config;
+          error = error.with_response(std::move(partial));
         } catch (...) {
           // A partial body that does not decode adds nothing to this error.
         }
       }
-      promise.set_error(std::move(error));
+      promise.set_error(
+          error.with_request(std::move(config), failure->phase, failure->maybe_delivered));
       return;
     }
     Response response;
     try {
       response = make_response(std::move(std::get<TransferResult>(outcome)), config);
+      response.config = std::move(config);  // claimed: nothing else reads it
     } catch (...) {
       Error e = Error::from_exception(std::current_exception());
-      promise.set_error(e.with_request(config, RequestPhase::Body, true));
+      promise.set_error(e.with_request(std::move(config), RequestPhase::Body, true));
       return;
     }
-    bool ok = config.validate_status ? config.validate_status(response.status)
-                                     : response.status >= 200 && response.status < 300;
+    bool ok = response.config.validate_status ? response.config.validate_status(response.status)
+                                              : response.status >= 200 && response.status < 300;
     if (ok) {
       promise.set_value(std::move(response));
       return;
@@ -105,14 +115,15 @@ struct TryState {
     ErrorCode code = response.status >= 400 && response.status < 500 ? ErrorCode::BadRequest
                                                                      : ErrorCode::BadResponse;
     Error error(code, "Request failed with status code " + std::to_string(response.status));
-    promise.set_error(
-        error.with_request(config, RequestPhase::Body, true).with_response(std::move(response)));
+    RequestConfig request = response.config;
+    promise.set_error(error.with_request(std::move(request), RequestPhase::Body, true)
+                          .with_response(std::move(response)));
   }
 };
 
 }  // namespace
 
-Future<Response> dispatch(const std::shared_ptr<Engine>& engine, RequestConfig config,
+Future<Response> dispatch(const std::shared_ptr<Engine>& engine, RequestConfig&& config,
                           const AbortSignal& signal,
                           const std::vector<std::string>& default_header_names,
                           std::shared_ptr<TransferStatus> status) {

@@ -52,7 +52,7 @@ struct Pipeline : std::enable_shared_from_this<Pipeline> {
   std::shared_ptr<TransferStatus> try_status;
   TimerService::Id backoff_timer = 0;
 
-  Pipeline(std::shared_ptr<Engine> e, PreparedConfig prepared, const Interceptors& interceptors)
+  Pipeline(std::shared_ptr<Engine> e, PreparedConfig&& prepared, const Interceptors& interceptors)
       : engine(std::move(e)),
         config(std::move(prepared.config)),
         default_header_names(std::move(prepared.default_header_names)),
@@ -279,7 +279,7 @@ struct Pipeline : std::enable_shared_from_this<Pipeline> {
 
 }  // namespace
 
-Future<Response> run_request(const std::shared_ptr<Engine>& engine, PreparedConfig prepared,
+Future<Response> run_request(const std::shared_ptr<Engine>& engine, PreparedConfig&& prepared,
                              const Interceptors& interceptors) {
   bool plain = interceptors.request.size() == 0 && interceptors.response.size() == 0 &&
                (!prepared.config.retry || prepared.config.retry->retries <= 0);

@@ -195,7 +195,9 @@ struct Transfer {
   bool final_headers_done = false;
   bool discard_body = false;  // a 3xx about to be followed
   std::uint64_t body_received = 0;
-  std::optional<TransferFailure> failure;  // set by a callback that stopped the transfer
+  // Set by a callback that stopped the transfer (on the heap: rarely used, and
+  // 10,000 transfers in flight should not carry its room).
+  std::unique_ptr<TransferFailure> failure;
 
   Clock::time_point started;
   Clock::time_point last_activity;
@@ -211,6 +213,9 @@ struct Transfer {
   }
   TransferFailure make_failure(ErrorCode code, std::string message) const {
     return TransferFailure{code, std::move(message), phase(), maybe_delivered(), std::nullopt};
+  }
+  std::unique_ptr<TransferFailure> make_failure_ptr(ErrorCode code, std::string message) const {
+    return std::make_unique<TransferFailure>(make_failure(code, std::move(message)));
   }
 };
 
@@ -247,6 +252,7 @@ struct Engine::Loop {
   bool run_commands();  // false once shutdown was asked for
   void start(std::unique_ptr<Transfer> t);
   void configure(Transfer& t);
+  void shut_socket(TransferId id);
   void cancel(TransferId id);
   void reap();
   void finish(Transfer& t, CURLcode code);
@@ -260,6 +266,16 @@ struct Engine::Loop {
 
   static int on_socket(CURL* easy, curl_socket_t s, int what, void* userp, void*);
   static int on_timer(CURLM*, long timeout_ms, void* userp);
+  static int on_close_socket(void* userp, curl_socket_t s);
+
+  struct SocketState {
+    std::uint32_t events = 0;  // what epoll watches for (0: not in epoll)
+    bool wanted = false;       // what curl asked for last was not "remove"
+  };
+  SocketState& socket_state(curl_socket_t s) {
+    if (static_cast<std::size_t>(s) >= sockets_.size()) sockets_.resize(s + 1024);
+    return sockets_[s];
+  }
   static size_t on_write(char* data, size_t size, size_t n, void* userp);
   static size_t on_read(char* buffer, size_t size, size_t n, void* userp);
   static int on_seek(void* userp, curl_off_t offset, int origin);
@@ -277,6 +293,8 @@ struct Engine::Loop {
   std::optional<Clock::time_point> curl_deadline_;
   std::set<std::pair<Clock::time_point, TransferId>> idle_deadlines_;
   std::vector<CURL*> spare_handles_;  // reset easy handles kept for reuse
+  bool local_pending_ = false;        // the loop queued a command for itself
+  std::vector<SocketState> sockets_;  // by descriptor
 };
 
 // --- Loop: set-up and the queue ---
@@ -313,6 +331,12 @@ bool Engine::Loop::push(Command& command) {
     wake = queue.empty();
     queue.push_back(std::move(command));
   }
+  // From the loop itself (a continuation starting the next request) no
+  // wake-up is needed: the loop looks at the queue before it sleeps again.
+  if (std::this_thread::get_id() == thread_id.load(std::memory_order_relaxed)) {
+    local_pending_ = true;
+    return true;
+  }
   // One write per batch: the loop drains the whole queue on each wake-up.
   if (wake) {
     std::uint64_t one = 1;
@@ -328,7 +352,7 @@ void Engine::Loop::run() {
   std::vector<epoll_event> events(1024);
   for (;;) {
     int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),
-                       next_timeout_ms(Clock::now()));
+                       local_pending_ ? 0 : next_timeout_ms(Clock::now()));
     if (n < 0) n = 0;  // EINTR
     // Commands first: an abort should not wait behind socket work.
     bool woken = std::any_of(events.begin(), events.begin() + n,
@@ -336,12 +360,23 @@ void Engine::Loop::run() {
     if (woken) {
       std::uint64_t count;
       [[maybe_unused]] auto r = read(wake_fd_, &count, sizeof count);
+    }
+    if (woken || local_pending_) {
+      local_pending_ = false;
       if (!run_commands()) break;
     }
     int running = 0;
     for (int i = 0; i < n; ++i) {
       const epoll_event& e = events[i];
       if (e.data.fd == wake_fd_) continue;
+      SocketState& state = socket_state(e.data.fd);
+      if (!state.wanted) {
+        // An idle kept-alive connection spoke (the server closed it): curl
+        // notices when it next picks the connection; stop watching it now.
+        epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, e.data.fd, nullptr);
+        state.events = 0;
+        continue;
+      }
       int mask = 0;
       if (e.events & EPOLLIN) mask |= CURL_CSELECT_IN;
       if (e.events & EPOLLOUT) mask |= CURL_CSELECT_OUT;
@@ -377,10 +412,13 @@ bool Engine::Loop::run_commands() {
     batch.swap(queue);
   }
   // A transfer canceled in the same batch that starts it never opens a
-  // connection.
+  // connection; the sockets of every canceled transfer are shut before any
+  // is removed, so a storm of aborts reaches the wire at once.
   std::unordered_set<TransferId> canceled;
   for (auto& c : batch) {
-    if (c.kind == Command::Kind::Cancel) canceled.insert(c.id);
+    if (c.kind != Command::Kind::Cancel) continue;
+    canceled.insert(c.id);
+    shut_socket(c.id);
   }
   bool keep_running = true;
   for (auto& c : batch) {
@@ -502,6 +540,8 @@ void Engine::Loop::configure(Transfer& t) {
   curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Loop::on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
+  curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, &Loop::on_close_socket);
+  curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
   curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, &Loop::on_prereq);
   curl_easy_setopt(e, CURLOPT_PREREQDATA, &t);
   if (t.url.rfind("https:", 0) == 0) {
@@ -546,8 +586,8 @@ void Engine::Loop::configure(Transfer& t) {
       t.header_list = curl_slist_append(t.header_list, ("Content-Type: " + type).c_str());
     }
   }
-  t.header_list = curl_slist_append(t.header_list, "Expect:");
-  curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.header_list);
+  if (t.has_body || t.mime) t.header_list = curl_slist_append(t.header_list, "Expect:");
+  if (t.header_list) curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.header_list);
 
   // Limits, timeouts, transport options.
   if (spec.timeout.count() > 0) {
@@ -596,15 +636,15 @@ void Engine::Loop::configure(Transfer& t) {
   curl_easy_setopt(e, CURLOPT_HTTP_VERSION, version);
 }
 
-void Engine::Loop::cancel(TransferId id) {
+void Engine::Loop::shut_socket(TransferId id) {
   auto it = transfers_.find(id);
-  if (it == transfers_.end()) return;  // finished already: the abort is ignored
+  if (it == transfers_.end()) return;
   Transfer& t = *it->second;
-  // Removing a transfer that has not finished closes its HTTP/1.1 connection
-  // (never returned to the pool half-read) or resets its HTTP/2 stream. An
-  // HTTP/1 connection is closed abortively (RST): a graceful FIN would queue
-  // behind request bytes a stalled server never reads, and the server would
-  // not learn of the abort.
+  // An aborted HTTP/1 connection can never be reused: tell the server at once
+  // (FIN now, before curl's own clean-up, which costs more per connection the
+  // more there are), and make the close abortive (RST), since a FIN queues
+  // behind request bytes that a stalled server never reads. An HTTP/2
+  // connection is shared: there only the stream is reset.
   long version = 0;
   curl_easy_getinfo(t.easy, CURLINFO_HTTP_VERSION, &version);
   bool http1 = version != 0 ? version != CURL_HTTP_VERSION_2_0
@@ -614,7 +654,16 @@ void Engine::Loop::cancel(TransferId id) {
   if (http1 && t.socket != CURL_SOCKET_BAD) {
     linger abortive{1, 0};
     setsockopt(t.socket, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
+    ::shutdown(t.socket, SHUT_RDWR);
   }
+}
+
+void Engine::Loop::cancel(TransferId id) {
+  auto it = transfers_.find(id);
+  if (it == transfers_.end()) return;  // finished already: the abort is ignored
+  Transfer& t = *it->second;
+  // Removing a transfer that has not finished closes its HTTP/1.1 connection
+  // (never returned to the pool half-read) or resets its HTTP/2 stream.
   curl_multi_remove_handle(multi_, t.easy);
   detach(t);  // its done is not called: the canceller settled the request
 }
@@ -721,15 +770,16 @@ bool Engine::Loop::follow_redirect(Transfer& t) {
   if (!redirect || !location || spec.max_redirects <= 0) return false;
   if (t.result.redirects >= spec.max_redirects) {
     t.set_phase(RequestPhase::Redirect);
-    t.failure = t.make_failure(ErrorCode::TooManyRedirects, "Maximum number of redirects exceeded");
+    t.failure =
+        t.make_failure_ptr(ErrorCode::TooManyRedirects, "Maximum number of redirects exceeded");
     return false;
   }
   std::string next = location;
   std::string next_origin = origin_of(next);
   if (!is_http_scheme(next_origin)) {
     t.set_phase(RequestPhase::Redirect);
-    t.failure = t.make_failure(ErrorCode::InvalidUrl,
-                               "Redirected to a URL that is not http or https: " + next);
+    t.failure = t.make_failure_ptr(ErrorCode::InvalidUrl,
+                                   "Redirected to a URL that is not http or https: " + next);
     return false;
   }
   // Credentials stay with the origin they were given for, and a client's
@@ -798,17 +848,29 @@ int Engine::Loop::on_socket(CURL* easy, curl_socket_t s, int what, void* userp, 
   Transfer* t = nullptr;
   curl_easy_getinfo(easy, CURLINFO_PRIVATE, &t);
   if (t) t->socket = what == CURL_POLL_REMOVE ? CURL_SOCKET_BAD : s;
-  if (what == CURL_POLL_REMOVE) {
-    epoll_ctl(loop->epoll_fd_, EPOLL_CTL_DEL, s, nullptr);
-    return 0;
-  }
+  SocketState& state = loop->socket_state(s);
+  std::uint32_t events =
+      ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+  // Unwatching is lazy: a kept-alive connection is usually wanted again by the
+  // next request, so its epoll entry stays (see run() and on_close_socket).
+  state.wanted = events != 0;
+  if (!state.wanted || state.events == events) return 0;
   epoll_event ev{};
   ev.data.fd = s;
-  ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
-  if (epoll_ctl(loop->epoll_fd_, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT) {
-    epoll_ctl(loop->epoll_fd_, EPOLL_CTL_ADD, s, &ev);
+  ev.events = events;
+  int op = state.events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+  if (epoll_ctl(loop->epoll_fd_, op, s, &ev) != 0) {
+    epoll_ctl(loop->epoll_fd_, errno == ENOENT ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, s, &ev);
   }
+  state.events = events;
   return 0;
+}
+
+int Engine::Loop::on_close_socket(void* userp, curl_socket_t s) {
+  // Closing drops the epoll entry; forget it so a new socket that gets the
+  // same number is added afresh.
+  static_cast<Loop*>(userp)->socket_state(s) = SocketState{};
+  return close(s);
 }
 
 int Engine::Loop::on_timer(CURLM*, long timeout_ms, void* userp) {
@@ -829,7 +891,7 @@ size_t Engine::Loop::on_write(char* data, size_t size, size_t n, void* userp) {
   const auto& spec = t.spec;
   if (spec.max_content_length >= 0 &&
       t.body_received + len > static_cast<std::uint64_t>(spec.max_content_length)) {
-    t.failure = t.make_failure(
+    t.failure = t.make_failure_ptr(
         ErrorCode::BadResponse,
         "maxContentLength size of " + std::to_string(spec.max_content_length) + " exceeded");
     return 0;  // CURLE_WRITE_ERROR: the transfer stops here
@@ -840,7 +902,7 @@ size_t Engine::Loop::on_write(char* data, size_t size, size_t n, void* userp) {
       spec.on_data(std::string_view(data, len));
     } catch (...) {
       auto e = Error::from_exception(std::current_exception());
-      t.failure = t.make_failure(e.code(), e.what());
+      t.failure = t.make_failure_ptr(e.code(), e.what());
       return 0;
     }
   }
@@ -946,7 +1008,7 @@ int Engine::Loop::on_progress(void* userp, curl_off_t dltotal, curl_off_t dlnow,
     emit(t.spec.on_download_progress, dltotal, dlnow, t.last_down, false);
   } catch (...) {
     auto e = Error::from_exception(std::current_exception());
-    t.failure = t.make_failure(e.code(), e.what());
+    t.failure = t.make_failure_ptr(e.code(), e.what());
     return 1;  // CURLE_ABORTED_BY_CALLBACK
   }
   return 0;

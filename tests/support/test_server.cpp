@@ -18,6 +18,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <set>
 #include <system_error>
 #include <thread>
 #include <unordered_map>
@@ -225,7 +226,10 @@ struct TestServer::Impl {
   std::vector<TestServer::Connection> records;  // records[id - 1]
   std::size_t open = 0;
   std::size_t client_closes = 0;
-  Clock::time_point last_client_close{};
+  Clock::time_point last_client_close{};  // of connections not in control_conns
+  std::set<std::uint64_t> control_conns;  // connections that asked for /stats
+  std::size_t control_closes = 0;
+  std::size_t requests_seen = 0;           // request heads received, /stats ones left out
   std::map<std::string, int> flaky_tries;  // loop thread only
 
   Impl();
@@ -599,6 +603,14 @@ bool TestServer::Impl::parse_headers(Conn& c) {
     rec.targets.push_back(req.target);
     rec.request_times.push_back(now);
   });
+  {
+    std::lock_guard lock(mu);
+    if (req.path == "/stats") {
+      control_conns.insert(c.id);
+    } else {
+      ++requests_seen;
+    }
+  }
 
   if (chunked) {
     c.body_mode = BodyMode::kChunked;
@@ -850,9 +862,11 @@ void TestServer::Impl::dispatch(Conn& c) {
     nlohmann::json stats;
     {
       std::lock_guard lock(mu);
-      stats = {{"accepted", records.size()},
+      // Connections that asked for /stats are the test's own: not counted.
+      stats = {{"accepted", records.size() - control_conns.size()},
+               {"requests", requests_seen},
                {"open", open},
-               {"client_closed", client_closes},
+               {"client_closed", client_closes - control_closes},
                {"last_client_close_ns", std::chrono::duration_cast<std::chrono::nanoseconds>(
                                             last_client_close.time_since_epoch())
                                             .count()}};
@@ -947,7 +961,11 @@ void TestServer::Impl::client_closed(Conn& c) {
     if (!rec.client_closed) {
       rec.client_closed = now;
       ++client_closes;
-      last_client_close = std::max(last_client_close, now);
+      if (control_conns.count(c.id)) {
+        ++control_closes;
+      } else {
+        last_client_close = std::max(last_client_close, now);
+      }
     }
   }
   close_conn(c, /*by_server=*/false);

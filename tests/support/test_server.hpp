@@ -31,8 +31,11 @@
 //   /flaky?key=&fail=n&status=&mode=hang&retry_after=  the first n requests for key fail
 //                             (status, default 503, or never answer with mode=hang;
 //                             retry_after adds that header), then 200 {"tries":k}
-//   /stats                    {"accepted","open","client_closed","last_client_close_ns"}
-//                             (steady_clock, comparable across processes on Linux)
+//   /stats                    {"accepted","requests","open","client_closed",
+//                             "last_client_close_ns"}
+//                             (steady_clock, comparable across processes on Linux);
+//                             connections that asked for /stats are left out of the
+//                             counts and of last_client_close_ns
 //   anything else             404 {"type":"NotFound","message":"no such endpoint"}
 // Generated bodies (/bytes, /stall, /drip): byte i is pattern_byte(i).
 // An unparsable request gets 400 and the connection is closed. An absolute-form
