@@ -48,7 +48,14 @@ struct Pipeline : std::enable_shared_from_this<Pipeline> {
   int tries = 0;
   std::optional<Clock::time_point> deadline;  // the whole-request timeout, across retries
 
-  std::mutex mu;  // guards the two below, touched by an abort on any thread
+  // Engine thread only, but for `config`'s writes, which an abort on another
+  // thread may read: set_config.
+  void set_config(RequestConfig next) {
+    std::lock_guard lock(mu);
+    config = std::move(next);
+  }
+
+  std::mutex mu;  // guards the two below and config's writes; an abort reads them
   std::shared_ptr<TransferStatus> try_status;
   TimerService::Id backoff_timer = 0;
 
@@ -79,15 +86,17 @@ struct Pipeline : std::enable_shared_from_this<Pipeline> {
   void on_abort(const AbortReason& reason) {
     TimerService::Id timer;
     std::shared_ptr<TransferStatus> status;
+    RequestConfig snapshot;
     {
       std::lock_guard lock(mu);
       timer = std::exchange(backoff_timer, 0);
       status = try_status;
+      snapshot = config;  // an interceptor on the engine thread may be replacing it
     }
     if (timer) TimerService::instance().cancel(timer);
     RequestPhase phase = status ? status->phase.load() : RequestPhase::Queued;
     bool delivered = status && status->maybe_delivered.load();
-    promise.set_error(Error::canceled(reason).with_request(config, phase, delivered));
+    promise.set_error(Error::canceled(reason).with_request(std::move(snapshot), phase, delivered));
   }
 
   // Continues on the engine thread once `future` settles.
@@ -119,14 +128,14 @@ struct Pipeline : std::enable_shared_from_this<Pipeline> {
         if (entry.run_when && !entry.run_when(config)) continue;
         auto step = entry.on_value(config);
         if (auto* value = std::get_if<RequestConfig>(&step)) {
-          config = std::move(*value);
+          set_config(std::move(*value));
           continue;
         }
         auto self = shared_from_this();
         when_settled(
             std::move(std::get<Future<RequestConfig>>(step)),
             [self, left](RequestConfig next) {
-              self->config = std::move(next);
+              self->set_config(std::move(next));
               self->run_request_interceptors(left);
             },
             [self](const Error& e) { self->finish(Result<Response>(self->with_context(e))); });
