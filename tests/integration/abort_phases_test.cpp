@@ -1,8 +1,6 @@
 // An abort in every phase of a request: the future settles Canceled at once
 // (on the aborting thread), and the server sees the connection close.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -12,6 +10,7 @@
 
 #include "abort/signal_state.hpp"
 #include "client/client_core.hpp"
+#include "support/raw_listeners.hpp"
 #include "support/test_server.hpp"
 #include "tether/client.hpp"
 
@@ -31,47 +30,6 @@ std::string unique_tag() {
   static std::atomic<int> n{0};
   return "t=" + std::to_string(::getpid()) + "-" + std::to_string(n++);
 }
-
-// Accepts TCP connections and never writes a byte: a TLS handshake against it
-// waits forever for the ServerHello. Records when each peer closed.
-class SilentServer {
- public:
-  SilentServer() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    listen(fd_, 16);
-    socklen_t len = sizeof addr;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] {
-      int client = accept(fd_, nullptr, nullptr);
-      if (client < 0) return;
-      accepted_.set_value();
-      char buf[4096];
-      while (read(client, buf, sizeof buf) > 0) {
-      }
-      closed_.set_value();
-      close(client);
-    });
-  }
-  ~SilentServer() {
-    shutdown(fd_, SHUT_RDWR);
-    close(fd_);
-    thread_.join();
-  }
-  std::uint16_t port() const { return port_; }
-  std::future<void> accepted() { return accepted_.get_future(); }
-  std::future<void> closed() { return closed_.get_future(); }
-
- private:
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-  std::thread thread_;
-  std::promise<void> accepted_, closed_;
-};
 
 struct Fixture : ::testing::Test {
   TestServer server;
@@ -143,22 +101,8 @@ TEST_F(Fixture, AbortWhileQueuedOpensNoConnection) {
 }
 
 TEST_F(Fixture, AbortWhileConnecting) {
-  // A listener whose accept queue is full: the next connect hangs in SYN_SENT.
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(listen(fd, 0), 0);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  std::vector<int> fillers;
-  for (int i = 0; i < 4; ++i) {
-    int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    connect(c, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    fillers.push_back(c);
-  }
-  std::string url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/";
+  tether::test::StalledListener listener;  // connecting never completes
+  std::string url = listener.url();
   AbortController controller;
   auto future = client.get(url, {.signal = controller.signal()});
   std::this_thread::sleep_for(100ms);
@@ -168,12 +112,10 @@ TEST_F(Fixture, AbortWhileConnecting) {
   EXPECT_TRUE(result.error().is_cancel());
   EXPECT_EQ(result.error().phase(), RequestPhase::Connect);
   EXPECT_FALSE(result.error().maybe_delivered());
-  for (int c : fillers) close(c);
-  close(fd);
 }
 
 TEST_F(Fixture, AbortDuringTlsHandshake) {
-  SilentServer silent;
+  tether::test::SilentServer silent;
   auto accepted = silent.accepted();
   auto closed = silent.closed();
   AbortController controller;

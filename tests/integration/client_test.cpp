@@ -1,13 +1,11 @@
 // The engine and client against the project's test server: methods, bodies,
 // redirects, limits, timeouts, decompression, progress, streaming, errors.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <string>
 #include <vector>
 
+#include "support/raw_listeners.hpp"
 #include "support/test_server.hpp"
 #include "tether/client.hpp"
 
@@ -242,31 +240,14 @@ TEST_F(ClientTest, Timeouts) {
   EXPECT_STREQ(i.what(), "idle timeout of 200ms exceeded");
   EXPECT_EQ(i.phase(), tether::RequestPhase::Body);
 
-  // A listener whose accept queue is full: connecting never completes.
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(listen(fd, 0), 0);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  std::vector<int> fillers;
-  for (int k = 0; k < 4; ++k) {
-    int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    connect(c, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    fillers.push_back(c);
-  }
-  RequestConfig connecting{.url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/",
-                           .timeout = 5s};
+  tether::test::StalledListener listener;  // connecting never completes
+  RequestConfig connecting{.url = listener.url(), .timeout = 5s};
   connecting.connect_timeout = 200ms;
   auto c = fails(client.request(connecting));
   EXPECT_EQ(c.code(), ErrorCode::Timeout);
   EXPECT_STREQ(c.what(), "connect timeout of 200ms exceeded");
   EXPECT_EQ(c.phase(), tether::RequestPhase::Connect);
   EXPECT_FALSE(c.maybe_delivered());
-  for (int f : fillers) close(f);
-  close(fd);
 
   // A slow drip that never goes idle for 300 ms is not an idle timeout.
   RequestConfig dripping{.url = server.url("/drip?bytes=5&interval_ms=50")};
