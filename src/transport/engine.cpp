@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <future>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -201,7 +202,8 @@ struct Transfer {
 
   Clock::time_point started;
   Clock::time_point last_activity;
-  curl_socket_t socket = CURL_SOCKET_BAD;  // the socket curl last watched for it
+  std::optional<Clock::time_point> idle_due;  // its entry in the loop's idle_deadlines_
+  curl_socket_t socket = CURL_SOCKET_BAD;     // the socket curl last watched for it
   curl_off_t last_up = 0;
   curl_off_t last_down = 0;
   char error[CURL_ERROR_SIZE] = {};
@@ -238,6 +240,7 @@ struct Engine::Loop {
 
   // Loop thread only.
   void run();
+  std::size_t idle_timer_count() const { return idle_deadlines_.size(); }
 
   std::thread thread;
   std::atomic<std::thread::id> thread_id{};
@@ -502,7 +505,8 @@ void Engine::Loop::start(std::unique_ptr<Transfer> t) {
   ref.set_phase(RequestPhase::Connect);
   curl_multi_add_handle(multi_, ref.easy);
   if (ref.spec.idle_timeout.count() > 0) {
-    idle_deadlines_.emplace(ref.started + ref.spec.idle_timeout, ref.id);
+    ref.idle_due = ref.started + ref.spec.idle_timeout;
+    idle_deadlines_.emplace(*ref.idle_due, ref.id);
   }
 }
 
@@ -671,7 +675,7 @@ void Engine::Loop::cancel(TransferId id) {
 std::unique_ptr<Transfer> Engine::Loop::detach(Transfer& t) {
   auto node = transfers_.extract(t.id);
   std::unique_ptr<Transfer> owned = std::move(node.mapped());
-  // Its idle entry, if any, is skipped when it comes due (the id is gone).
+  if (owned->idle_due) idle_deadlines_.erase({*owned->idle_due, owned->id});
   if (owned->easy) {
     curl_easy_reset(owned->easy);
     if (spare_handles_.size() < 256) {
@@ -829,8 +833,10 @@ void Engine::Loop::check_idle(Clock::time_point now) {
     auto it = transfers_.find(id);
     if (it == transfers_.end()) continue;
     Transfer& t = *it->second;
+    t.idle_due.reset();
     auto next_due = t.last_activity + t.spec.idle_timeout;
     if (next_due > now) {
+      t.idle_due = next_due;
       idle_deadlines_.emplace(next_due, id);
       continue;
     }
@@ -1066,6 +1072,13 @@ bool Engine::running_in_this_thread() const noexcept {
 
 std::size_t Engine::active_transfers() const noexcept {
   return loop_->active.load();
+}
+
+std::size_t Engine::idle_timers() {
+  auto count = std::make_shared<std::promise<std::size_t>>();
+  auto loop = loop_;
+  post([loop, count] { count->set_value(loop->idle_timer_count()); });
+  return count->get_future().get();
 }
 
 void Engine::shutdown() {

@@ -113,6 +113,9 @@ class Engine final : public Executor, public std::enable_shared_from_this<Engine
 
   // For tests and benchmarks: transfers the loop currently owns.
   std::size_t active_transfers() const noexcept;
+  // For tests: idle-timeout entries the loop holds (asks the loop; never call
+  // it from the loop thread).
+  std::size_t idle_timers();
 
   // The loop thread's state (curl handles, epoll, the queue). The thread holds
   // it too, so an Engine destroyed on its own loop thread is safe.

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "abort/signal_state.hpp"
+#include "abort/timer_service.hpp"
 #include "client/client_core.hpp"
 #include "support/raw_listeners.hpp"
 #include "support/test_server.hpp"
@@ -219,6 +220,7 @@ TEST_F(Fixture, OneSignalCancelsManyRequests) {
 }
 
 TEST_F(Fixture, NothingIsLeftBehindAfterManyAborts) {
+  auto timers_before = tether::detail::TimerService::instance().pending();
   AbortController long_lived;  // shared by every request, never aborted
   for (int round = 0; round < 30; ++round) {
     const char* paths[] = {"/headers-never", "/stall", "/drip?bytes=50&interval_ms=10", "/ok"};
@@ -227,8 +229,12 @@ TEST_F(Fixture, NothingIsLeftBehindAfterManyAborts) {
       auto tag = unique_tag();
       std::string url = server.url(
           std::string(path) + (std::string(path).find('?') == std::string::npos ? "?" : "&") + tag);
-      auto future = client.get(
-          url, {.signal = tether::AbortSignal::any({controller.signal(), long_lived.signal()})});
+      RequestConfig config{.url = url,
+                           .signal = tether::AbortSignal::any(
+                               {controller.signal(), long_lived.signal(),
+                                tether::AbortSignal::timeout(std::chrono::hours(1))})};
+      config.idle_timeout = std::chrono::hours(1);
+      auto future = client.request(std::move(config));
       if (round % 3 != 0) server.wait_for_request(tag, kGenerous);
       controller.abort();
       (void)future.result();
@@ -237,7 +243,9 @@ TEST_F(Fixture, NothingIsLeftBehindAfterManyAborts) {
   auto& engine = tether::detail::ClientAccess::engine(client);
   for (int i = 0; i < 5000 && engine.active_transfers() > 0; ++i) std::this_thread::sleep_for(1ms);
   EXPECT_EQ(engine.active_transfers(), 0u);
+  EXPECT_EQ(engine.idle_timers(), 0u);
   EXPECT_EQ(tether::detail::listener_count(long_lived.signal()), 0u);
+  EXPECT_EQ(tether::detail::TimerService::instance().pending(), timers_before);
   auto next = client.get(server.url("/ok")).result();
   ASSERT_TRUE(next);
   EXPECT_EQ(next.value().data.text(), "ok");
