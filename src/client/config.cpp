@@ -250,13 +250,14 @@ std::variant<TransferSpec, Error> make_spec(const RequestConfig& config,
   spec.max_content_length = config.max_content_length.value_or(-1);
   spec.decompress = config.decompress.value_or(true);
   spec.keep_body = config.response_type != ResponseType::Stream;
-  spec.auth = config.auth;
-  spec.proxy = config.proxy;
-  spec.tls = config.tls;
   spec.http_version = config.http_version.value_or(HttpVersion::Auto);
-  spec.on_upload_progress = config.on_upload_progress;
-  spec.on_download_progress = config.on_download_progress;
-  spec.on_data = config.on_data;
+  bool default_tls = config.tls.verify && config.tls.ca_file.empty() && config.tls.ca_path.empty();
+  if (config.auth || config.proxy || !default_tls || config.on_upload_progress ||
+      config.on_download_progress || config.on_data) {
+    spec.extras = std::make_unique<TransferSpec::Extras>(
+        TransferSpec::Extras{config.auth, config.proxy, config.tls, config.on_upload_progress,
+                             config.on_download_progress, config.on_data});
+  }
   return spec;
 }
 

@@ -552,7 +552,8 @@ void Engine::Loop::configure(Transfer& t) {
     curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, &Loop::on_ssl_ctx);
     curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, &t);
   }
-  if (spec.on_upload_progress || spec.on_download_progress) {
+  const TransferSpec::Extras& options = spec.options();
+  if (options.on_upload_progress || options.on_download_progress) {
     curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, &Loop::on_progress);
     curl_easy_setopt(e, CURLOPT_XFERINFODATA, &t);
@@ -604,24 +605,25 @@ void Engine::Loop::configure(Transfer& t) {
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(spec.connect_timeout.count()));
   }
   if (spec.decompress) curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-  if (spec.auth) {
+  if (options.auth) {
     curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-    curl_easy_setopt(e, CURLOPT_USERNAME, spec.auth->username.c_str());
-    curl_easy_setopt(e, CURLOPT_PASSWORD, spec.auth->password.c_str());
+    curl_easy_setopt(e, CURLOPT_USERNAME, options.auth->username.c_str());
+    curl_easy_setopt(e, CURLOPT_PASSWORD, options.auth->password.c_str());
   }
-  if (spec.proxy) {
-    curl_easy_setopt(e, CURLOPT_PROXY, spec.proxy->url.c_str());
-    if (spec.proxy->auth) {
-      curl_easy_setopt(e, CURLOPT_PROXYUSERNAME, spec.proxy->auth->username.c_str());
-      curl_easy_setopt(e, CURLOPT_PROXYPASSWORD, spec.proxy->auth->password.c_str());
+  if (options.proxy) {
+    curl_easy_setopt(e, CURLOPT_PROXY, options.proxy->url.c_str());
+    if (options.proxy->auth) {
+      curl_easy_setopt(e, CURLOPT_PROXYUSERNAME, options.proxy->auth->username.c_str());
+      curl_easy_setopt(e, CURLOPT_PROXYPASSWORD, options.proxy->auth->password.c_str());
     }
   } else {
     curl_easy_setopt(e, CURLOPT_PROXY, "");  // no proxy from the environment unless asked
   }
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, spec.tls.verify ? 1L : 0L);
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, spec.tls.verify ? 2L : 0L);
-  if (!spec.tls.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, spec.tls.ca_file.c_str());
-  if (!spec.tls.ca_path.empty()) curl_easy_setopt(e, CURLOPT_CAPATH, spec.tls.ca_path.c_str());
+  const TlsOptions& tls = options.tls;
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, tls.verify ? 1L : 0L);
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, tls.verify ? 2L : 0L);
+  if (!tls.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, tls.ca_file.c_str());
+  if (!tls.ca_path.empty()) curl_easy_setopt(e, CURLOPT_CAPATH, tls.ca_path.c_str());
   long version = CURL_HTTP_VERSION_2TLS;
   switch (spec.http_version) {
     case HttpVersion::Auto:
@@ -792,7 +794,7 @@ bool Engine::Loop::follow_redirect(Transfer& t) {
     for (const char* name : {"Authorization", "Cookie", "Proxy-Authorization"}) {
       t.spec.headers.remove(name);
     }
-    t.spec.auth.reset();
+    if (t.spec.extras) t.spec.extras->auth.reset();
   }
   if (!spec.bound_origin.empty() && next_origin != spec.bound_origin) {
     for (const auto& name : spec.origin_bound_headers) t.spec.headers.remove(name);
@@ -903,9 +905,9 @@ size_t Engine::Loop::on_write(char* data, size_t size, size_t n, void* userp) {
     return 0;  // CURLE_WRITE_ERROR: the transfer stops here
   }
   t.body_received += len;
-  if (spec.on_data) {
+  if (const auto& on_data = spec.options().on_data) {
     try {
-      spec.on_data(std::string_view(data, len));
+      on_data(std::string_view(data, len));
     } catch (...) {
       auto e = Error::from_exception(std::current_exception());
       t.failure = t.make_failure_ptr(e.code(), e.what());
@@ -1010,8 +1012,8 @@ int Engine::Loop::on_progress(void* userp, curl_off_t dltotal, curl_off_t dlnow,
     fn(ev);
   };
   try {
-    emit(t.spec.on_upload_progress, ultotal, ulnow, t.last_up, true);
-    emit(t.spec.on_download_progress, dltotal, dlnow, t.last_down, false);
+    emit(t.spec.options().on_upload_progress, ultotal, ulnow, t.last_up, true);
+    emit(t.spec.options().on_download_progress, dltotal, dlnow, t.last_down, false);
   } catch (...) {
     auto e = Error::from_exception(std::current_exception());
     t.failure = t.make_failure_ptr(e.code(), e.what());
