@@ -23,15 +23,11 @@
 namespace tether::test {
 namespace {
 
-#define SKIP_UNLESS_HTTPBIN()                                                        \
-  if (!HttpbinServer::available())                                                   \
-  GTEST_SKIP() << "gunicorn + python3-httpbin not installed; run scripts/setup (CI " \
-                  "installs them)"
+#define SKIP_UNLESS_HTTPBIN() \
+  TETHER_REQUIRE_PEER(HttpbinServer::available(), "gunicorn + python3-httpbin")
 
-#define SKIP_UNLESS_NGINX()                                                               \
-  if (!NginxServer::available())                                                          \
-  GTEST_SKIP() << "nginx (ssl + http_v2) / openssl not installed; run scripts/setup (CI " \
-                  "installs them)"
+#define SKIP_UNLESS_NGINX() \
+  TETHER_REQUIRE_PEER(NginxServer::available(), "nginx (ssl + http_v2) / openssl")
 
 struct Fetched {
   CURLcode code = CURLE_OK;

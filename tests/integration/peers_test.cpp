@@ -29,9 +29,7 @@ class HttpbinConformance : public ::testing::Test {
     if (HttpbinServer::available()) server_ = std::make_unique<HttpbinServer>();
   }
   static void TearDownTestSuite() { server_.reset(); }
-  void SetUp() override {
-    if (!server_) GTEST_SKIP() << "httpbin/gunicorn not installed: run scripts/setup";
-  }
+  void SetUp() override { TETHER_REQUIRE_PEER(server_ != nullptr, "httpbin/gunicorn"); }
   std::string url(std::string_view path) { return server_->url(path); }
   Response ok(tether::Future<Response> f) {
     auto r = f.result();
@@ -48,9 +46,7 @@ class NginxTransport : public ::testing::Test {
     if (NginxServer::available()) server_ = std::make_unique<NginxServer>();
   }
   static void TearDownTestSuite() { server_.reset(); }
-  void SetUp() override {
-    if (!server_) GTEST_SKIP() << "nginx/openssl not installed: run scripts/setup";
-  }
+  void SetUp() override { TETHER_REQUIRE_PEER(server_ != nullptr, "nginx/openssl"); }
   static inline std::unique_ptr<NginxServer> server_;
   Client client;
 };

@@ -15,6 +15,10 @@
 // Not copyable or movable; hold one in std::optional / std::unique_ptr to share it.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -86,3 +90,14 @@ class NginxServer {
 };
 
 }  // namespace tether::test
+
+// Skips a test whose peer is not installed, except in CI (CI set in the
+// environment), where scripts/setup installs every peer: a skip there would hide
+// a broken install step, so it fails instead.
+#define TETHER_REQUIRE_PEER(available, what)                           \
+  do {                                                                 \
+    if (!(available)) {                                                \
+      if (std::getenv("CI")) FAIL() << what << " not installed in CI"; \
+      GTEST_SKIP() << what << " not installed: run scripts/setup";     \
+    }                                                                  \
+  } while (0)
