@@ -171,23 +171,21 @@ PreparedConfig prepare_config(const RequestConfig& defaults, RequestConfig&& con
   PreparedConfig prepared;
   std::string method = lower(
       config.method.empty() ? (defaults.method.empty() ? "get" : defaults.method) : config.method);
-  // The defaults' headers for this method, then the request's own on top.
+  // Headers flatten as axios' do: the defaults' common ones, the defaults' for
+  // this method, then the request's own (its method_headers, then headers).
   Headers from_defaults = defaults.headers;
   if (const Headers* by_method = method_headers_for(defaults, method)) {
     from_defaults.merge(*by_method);
   }
-  if (const Headers* by_method = method_headers_for(config, method)) {
-    from_defaults.merge(*by_method);
-  }
+  Headers own;
+  if (const Headers* by_method = method_headers_for(config, method)) own = *by_method;
+  own.merge(config.headers);
   for (const auto& h : from_defaults) {
-    if (!config.headers.has(h.name) &&
-        std::find_if(prepared.default_header_names.begin(), prepared.default_header_names.end(),
-                     [&](const std::string& n) { return iequals(n, h.name); }) ==
-            prepared.default_header_names.end()) {
-      prepared.default_header_names.push_back(h.name);
-    }
+    bool listed =
+        std::any_of(prepared.default_header_names.begin(), prepared.default_header_names.end(),
+                    [&](const std::string& n) { return iequals(n, h.name); });
+    if (!own.has(h.name) && !listed) prepared.default_header_names.push_back(h.name);
   }
-  Headers own = std::move(config.headers);
   config.headers = {};
   prepared.config = merge_config(defaults, std::move(config));
   from_defaults.merge(own);
