@@ -204,6 +204,7 @@ struct Transfer {
   Clock::time_point last_activity;
   std::optional<Clock::time_point> idle_due;  // its entry in the loop's idle_deadlines_
   curl_socket_t socket = CURL_SOCKET_BAD;     // the socket curl last watched for it
+  std::uint8_t handle_kind = 0;               // Loop::plain_kind of the easy handle's setup
   curl_off_t last_up = 0;
   curl_off_t last_down = 0;
   char error[CURL_ERROR_SIZE] = {};
@@ -255,6 +256,9 @@ struct Engine::Loop {
   bool run_commands();  // false once shutdown was asked for
   void start(std::unique_ptr<Transfer> t);
   void configure(Transfer& t);
+  void set_pointers(Transfer& t);
+  static std::uint8_t plain_kind(const std::string& method, const std::string& url, bool has_body,
+                                 const Transfer& t);
   void shut_socket(TransferId id);
   void cancel(TransferId id);
   void reap();
@@ -295,7 +299,9 @@ struct Engine::Loop {
   std::unordered_map<TransferId, std::unique_ptr<Transfer>> transfers_;
   std::optional<Clock::time_point> curl_deadline_;
   std::set<std::pair<Clock::time_point, TransferId>> idle_deadlines_;
-  std::vector<CURL*> spare_handles_;  // reset easy handles kept for reuse
+  // Easy handles kept for reuse, with the kind of configuration each still
+  // carries (see plain_kind).
+  std::vector<std::pair<CURL*, std::uint8_t>> spare_handles_;
   bool local_pending_ = false;        // the loop queued a command for itself
   std::vector<SocketState> sockets_;  // by descriptor
 };
@@ -320,7 +326,7 @@ Engine::Loop::Loop() {
 }
 
 Engine::Loop::~Loop() {
-  for (CURL* easy : spare_handles_) curl_easy_cleanup(easy);
+  for (auto [easy, kind] : spare_handles_) curl_easy_cleanup(easy);
   if (multi_) curl_multi_cleanup(multi_);
   if (wake_fd_ >= 0) close(wake_fd_);
   if (epoll_fd_ >= 0) close(epoll_fd_);
@@ -492,16 +498,29 @@ void Engine::Loop::shutdown_all() {
 // --- transfers ---
 
 void Engine::Loop::start(std::unique_ptr<Transfer> t) {
+  bool configured = false;
   if (!spare_handles_.empty()) {
-    t->easy = spare_handles_.back();
+    auto [easy, kind] = spare_handles_.back();
     spare_handles_.pop_back();
+    t->easy = easy;
+    // A handle left configured for the same kind of plain GET needs only the
+    // new URL and pointers; any other is reset and configured afresh.
+    if (kind != 0 && kind == plain_kind(t->spec.method, t->spec.url, false, *t)) {
+      t->method = t->spec.method;
+      t->url = t->spec.url;
+      t->handle_kind = kind;
+      set_pointers(*t);
+      configured = true;
+    } else if (kind != 0) {
+      curl_easy_reset(easy);  // (a handle of kind 0 was reset when it came back)
+    }
   } else {
     t->easy = curl_easy_init();
   }
   t->started = t->last_activity = Clock::now();
   Transfer& ref = *t;
   transfers_.emplace(t->id, std::move(t));
-  configure(ref);
+  if (!configured) configure(ref);
   ref.set_phase(RequestPhase::Connect);
   curl_multi_add_handle(multi_, ref.easy);
   if (ref.spec.idle_timeout.count() > 0) {
@@ -534,20 +553,15 @@ void Engine::Loop::configure(Transfer& t) {
     }
   }
 
-  curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
-  curl_easy_setopt(e, CURLOPT_URL, t.url.c_str());
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error);
+  set_pointers(t);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);  // the loop follows, see follow_redirect
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Loop::on_write);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Loop::on_header);
-  curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, &Loop::on_close_socket);
   curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
   curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, &Loop::on_prereq);
-  curl_easy_setopt(e, CURLOPT_PREREQDATA, &t);
   if (t.url.rfind("https:", 0) == 0) {
     curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, &Loop::on_ssl_ctx);
     curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, &t);
@@ -640,6 +654,31 @@ void Engine::Loop::configure(Transfer& t) {
       break;
   }
   curl_easy_setopt(e, CURLOPT_HTTP_VERSION, version);
+  t.handle_kind = plain_kind(t.method, t.url, t.has_body || t.mime, t);
+}
+
+void Engine::Loop::set_pointers(Transfer& t) {
+  CURL* e = t.easy;
+  curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
+  curl_easy_setopt(e, CURLOPT_URL, t.url.c_str());
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
+  curl_easy_setopt(e, CURLOPT_PREREQDATA, &t);
+  if (t.url.rfind("https:", 0) == 0) curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, &t);
+}
+
+std::uint8_t Engine::Loop::plain_kind(const std::string& method, const std::string& url,
+                                      bool has_body, const Transfer& t) {
+  // A GET with nothing but a URL: configure() sets the same options for every
+  // such transfer, so a handle keeps them between two of them (no
+  // curl_easy_reset, no option re-applied). 1: http, 2: https, 0: other.
+  const TransferSpec& s = t.spec;
+  bool plain = method == "GET" && !has_body && s.headers.empty() && !s.extras &&
+               s.timeout.count() == 0 && s.connect_timeout.count() == 0 && s.decompress &&
+               s.http_version == HttpVersion::Auto;
+  if (!plain) return 0;
+  return url.rfind("https:", 0) == 0 ? 2 : 1;
 }
 
 void Engine::Loop::shut_socket(TransferId id) {
@@ -679,9 +718,13 @@ std::unique_ptr<Transfer> Engine::Loop::detach(Transfer& t) {
   std::unique_ptr<Transfer> owned = std::move(node.mapped());
   if (owned->idle_due) idle_deadlines_.erase({*owned->idle_due, owned->id});
   if (owned->easy) {
-    curl_easy_reset(owned->easy);
+    // A plain GET's handle stays configured (start() resets it unless the next
+    // transfer is the same kind; its pointers into this transfer are set anew
+    // before any use). Any other is reset now, before its header list and
+    // mime parts are freed below.
+    if (owned->handle_kind == 0) curl_easy_reset(owned->easy);
     if (spare_handles_.size() < 256) {
-      spare_handles_.push_back(owned->easy);
+      spare_handles_.emplace_back(owned->easy, owned->handle_kind);
     } else {
       curl_easy_cleanup(owned->easy);
     }

@@ -378,3 +378,30 @@ TEST_F(ClientTest, ProcessWideDefaultClient) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r.value().data.text(), "ok");
 }
+
+TEST_F(ClientTest, ReusedHandlesCarryNothingOver) {
+  // One request at a time, so each reuses the easy handle the previous one had.
+  auto plain = [&] {
+    auto echo = ok(client.get(server.url("/echo"))).data.json();
+    EXPECT_EQ(echo["method"], "GET");
+    EXPECT_EQ(echo["body"], "");
+    EXPECT_FALSE(echo["headers"].contains("authorization"));
+    EXPECT_FALSE(echo["headers"].contains("x-once"));
+    EXPECT_FALSE(echo["headers"].contains("content-type"));
+  };
+  plain();
+  RequestConfig busy{
+      .method = "PUT", .url = server.url("/echo"), .headers = {{"X-Once", "1"}}, .data = "body"};
+  busy.auth = tether::Auth{"user", "pass"};
+  EXPECT_EQ(ok(client.request(busy)).data.json()["method"], "PUT");
+  plain();
+  EXPECT_EQ(ok(client.head(server.url("/echo"))).status, 200);
+  plain();
+  tether::Form form{{"f", "v"}};
+  ok(client.post(server.url("/echo"), form));
+  plain();
+  EXPECT_EQ(ok(client.get(server.url("/echo"), {.headers = {{"X-Once", "1"}}}))
+                .data.json()["headers"]["x-once"],
+            "1");
+  plain();
+}
