@@ -1044,28 +1044,33 @@ std::optional<std::pair<std::size_t, std::size_t>> find_tagged(
 
 }  // namespace
 
-std::optional<TestServer::Clock::time_point> TestServer::wait_for_request(
-    std::string_view tag, std::chrono::milliseconds limit) const {
+// Waits until the request tagged `tag` has been recorded and `when` (a time
+// picked from its connection's record) has a value.
+template <class When>
+std::optional<TestServer::Clock::time_point> TestServer::wait_for_tagged(
+    std::string_view tag, std::chrono::milliseconds limit, When when) const {
   std::unique_lock lock(impl_->mu);
   std::optional<Clock::time_point> result;
   impl_->cv.wait_for(lock, limit, [&] {
-    auto found = find_tagged(impl_->records, tag);
-    if (found) result = impl_->records[found->first].request_times[found->second];
+    if (auto found = find_tagged(impl_->records, tag)) {
+      result = when(impl_->records[found->first], found->second);
+    }
     return result.has_value();
   });
   return result;
 }
 
+std::optional<TestServer::Clock::time_point> TestServer::wait_for_request(
+    std::string_view tag, std::chrono::milliseconds limit) const {
+  return wait_for_tagged(tag, limit, [](const Connection& c, std::size_t request) {
+    return std::optional(c.request_times[request]);
+  });
+}
+
 std::optional<TestServer::Clock::time_point> TestServer::wait_for_client_close(
     std::string_view tag, std::chrono::milliseconds limit) const {
-  std::unique_lock lock(impl_->mu);
-  std::optional<Clock::time_point> result;
-  impl_->cv.wait_for(lock, limit, [&] {
-    auto found = find_tagged(impl_->records, tag);
-    if (found) result = impl_->records[found->first].client_closed;
-    return result.has_value();
-  });
-  return result;
+  return wait_for_tagged(tag, limit,
+                         [](const Connection& c, std::size_t) { return c.client_closed; });
 }
 
 bool TestServer::wait_for_client_closes(std::size_t n, std::chrono::milliseconds limit) const {

@@ -106,6 +106,10 @@ class TestServer {
   static std::string_view gzip_body();
 
  private:
+  template <class When>
+  std::optional<Clock::time_point> wait_for_tagged(std::string_view tag,
+                                                   std::chrono::milliseconds limit,
+                                                   When when) const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
