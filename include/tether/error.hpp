@@ -28,6 +28,31 @@ enum class ErrorCode {
 // axios' code string for `code`, e.g. "ERR_CANCELED".
 std::string to_string(ErrorCode code);
 
+// What failed below HTTP: the stable detail behind ERR_NETWORK, timeouts and
+// refused responses, so code can tell a refused connection from a DNS or a
+// certificate failure without parsing messages. to_string() gives the
+// lower-case name ("refused", "tls_verify", …).
+enum class TransportError {
+  None,          // not a transport failure (a status, a bad option, a cancellation)
+  Resolve,       // the host name did not resolve
+  Refused,       // the connection was refused (nothing listens there)
+  Connect,       // any other failure to connect (unreachable network or host)
+  TlsHandshake,  // the TLS handshake failed (protocol, cipher, the peer hung up)
+  TlsVerify,     // the peer's certificate or name did not verify
+  Send,          // the connection broke while the request was being sent
+  Receive,       // the connection broke (reset, closed early) while receiving
+  Protocol,      // the server broke HTTP: bad status line, ambiguous framing, bad chunk
+  TooLarge,      // the response (its headers, or its body over max_content_length) too large
+  Timeout,       // a timeout fired (whole request, connect or idle)
+  Proxy,         // the proxy refused or failed the request
+  Decode,        // the body's Content-Encoding did not decode
+  Other,         // a transport failure of no other kind
+};
+// "none", "resolve", "refused", "connect", "tls_handshake", "tls_verify",
+// "send", "receive", "protocol", "too_large", "timeout", "proxy", "decode",
+// "other".
+std::string to_string(TransportError error);
+
 // Where a request was when it failed.
 enum class RequestPhase {
   None,          // not a request's error
@@ -60,6 +85,16 @@ class Error : public std::exception {
   ErrorCode code() const noexcept;
   const char* what() const noexcept override;
   bool is_cancel() const noexcept { return code() == ErrorCode::Canceled; }
+  // The transport detail (TransportError::None when the failure was not below
+  // HTTP).
+  TransportError transport() const noexcept;
+  // Any timeout: Timeout, TimedOut, or a cancellation whose reason is a
+  // "TimeoutError" (AbortSignal::timeout).
+  bool is_timeout() const noexcept;
+  // Worth retrying: a refused or broken connection, a timeout, a response with
+  // status 408, 429, 502, 503 or 504. Never a TLS verification failure, a bad
+  // option or URL, or a cancellation.
+  bool is_transient() const noexcept;
   // For Canceled: why (the signal's reason).
   std::optional<AbortReason> reason() const;
   // The foreign exception wrapped by from_exception, if any.
@@ -79,10 +114,15 @@ class Error : public std::exception {
   // Copies of this error with the request's context attached (for the library
   // and for interceptors that make errors).
   Error with_request(RequestConfig config, RequestPhase phase, bool maybe_delivered) const;
+  // The same, sharing a config that is not copied (the request's own).
+  Error with_request(std::shared_ptr<const RequestConfig> config, RequestPhase phase,
+                     bool maybe_delivered) const;
+  Error with_transport(TransportError transport) const;
   Error with_response(Response response) const;
 
-  // {"name", "code", "message", "phase", "maybe_delivered"} plus "reason" for
-  // cancellations, "status" with a response and "method"/"url" with a config:
+  // {"name", "code", "message", "phase", "maybe_delivered"} plus "transport"
+  // for a transport failure, "reason" for cancellations, "status" with a
+  // response and "method"/"url" with a config:
   // what axios' AxiosError#toJSON gives a log line.
   nlohmann::json to_json() const;
 

@@ -232,13 +232,20 @@ std::variant<TransferSpec, Error> make_spec(const RequestConfig& config,
       spec.origin_bound_headers = default_header_names;
     }
   }
-  spec.body = config.data;
+  Body body = config.data;
   for (const auto& transform : config.transform_request) {
-    if (transform) spec.body = transform(std::move(spec.body), spec.headers);
+    if (transform) body = transform(std::move(body), spec.headers);
   }
-  if (config.max_body_length && !spec.body.empty() && !spec.body.form() &&
-      spec.body.serialize().size() > static_cast<std::size_t>(*config.max_body_length)) {
-    return Error(ErrorCode::BadRequest, "Request body larger than maxBodyLength limit");
+  if (const Form* form = body.form()) {
+    spec.form = *form;
+  } else if (!body.empty()) {
+    spec.payload = body.serialize();
+    spec.payload_type = body.default_content_type();
+    spec.has_payload = true;
+    if (config.max_body_length &&
+        spec.payload.size() > static_cast<std::size_t>(*config.max_body_length)) {
+      return Error(ErrorCode::BadRequest, "Request body larger than maxBodyLength limit");
+    }
   }
   spec.timeout = config.timeout;
   spec.connect_timeout = config.connect_timeout;

@@ -82,7 +82,7 @@ struct TryState {
     if (auto* failure = std::get_if<TransferFailure>(&outcome)) {
       Error error = failure->code == ErrorCode::Canceled
                         ? Error::canceled({"AbortError", "client destroyed"})
-                        : Error(failure->code, failure->message);
+                        : Error(failure->code, failure->message).with_transport(failure->transport);
       if (failure->response) {
         try {
           Response partial = make_response(std::move(*failure->response), config);

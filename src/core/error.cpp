@@ -13,6 +13,7 @@ struct Error::Impl {
   std::optional<Response> response;
   RequestPhase phase = RequestPhase::None;
   bool maybe_delivered = false;
+  TransportError transport = TransportError::None;
 };
 
 std::string to_string(ErrorCode code) {
@@ -39,6 +40,40 @@ std::string to_string(ErrorCode code) {
       return "ERR_UNKNOWN";
   }
   return "ERR_UNKNOWN";
+}
+
+std::string to_string(TransportError error) {
+  switch (error) {
+    case TransportError::None:
+      return "none";
+    case TransportError::Resolve:
+      return "resolve";
+    case TransportError::Refused:
+      return "refused";
+    case TransportError::Connect:
+      return "connect";
+    case TransportError::TlsHandshake:
+      return "tls_handshake";
+    case TransportError::TlsVerify:
+      return "tls_verify";
+    case TransportError::Send:
+      return "send";
+    case TransportError::Receive:
+      return "receive";
+    case TransportError::Protocol:
+      return "protocol";
+    case TransportError::TooLarge:
+      return "too_large";
+    case TransportError::Timeout:
+      return "timeout";
+    case TransportError::Proxy:
+      return "proxy";
+    case TransportError::Decode:
+      return "decode";
+    case TransportError::Other:
+      return "other";
+  }
+  return "other";
 }
 
 std::string to_string(RequestPhase phase) {
@@ -107,6 +142,36 @@ RequestPhase Error::phase() const noexcept {
 bool Error::maybe_delivered() const noexcept {
   return impl_->maybe_delivered;
 }
+TransportError Error::transport() const noexcept {
+  return impl_->transport;
+}
+
+bool Error::is_timeout() const noexcept {
+  return impl_->code == ErrorCode::Timeout || impl_->code == ErrorCode::TimedOut ||
+         impl_->transport == TransportError::Timeout ||
+         (impl_->reason && impl_->reason->name == "TimeoutError");
+}
+
+bool Error::is_transient() const noexcept {
+  if (impl_->code == ErrorCode::Canceled) return false;
+  if (impl_->code == ErrorCode::Timeout || impl_->code == ErrorCode::TimedOut) return true;
+  switch (impl_->transport) {
+    case TransportError::Refused:
+    case TransportError::Connect:
+    case TransportError::Send:
+    case TransportError::Receive:
+    case TransportError::Timeout:
+      return true;
+    default:
+      break;
+  }
+  if (impl_->response &&
+      (impl_->code == ErrorCode::BadRequest || impl_->code == ErrorCode::BadResponse)) {
+    int status = impl_->response->status;
+    return status == 408 || status == 429 || status == 502 || status == 503 || status == 504;
+  }
+  return false;
+}
 
 const RequestConfig& Error::config() const {
   static const RequestConfig empty;
@@ -125,6 +190,21 @@ Error Error::with_request(RequestConfig config, RequestPhase phase, bool maybe_d
   return Error(std::move(copy));
 }
 
+Error Error::with_request(std::shared_ptr<const RequestConfig> config, RequestPhase phase,
+                          bool maybe_delivered) const {
+  Impl copy = *impl_;
+  copy.config = std::move(config);
+  copy.phase = phase;
+  copy.maybe_delivered = maybe_delivered;
+  return Error(std::move(copy));
+}
+
+Error Error::with_transport(TransportError transport) const {
+  Impl copy = *impl_;
+  copy.transport = transport;
+  return Error(std::move(copy));
+}
+
 Error Error::with_response(Response response) const {
   Impl copy = *impl_;
   copy.response = std::move(response);
@@ -139,6 +219,7 @@ nlohmann::json Error::to_json() const {
       {"phase", to_string(impl_->phase)},
       {"maybe_delivered", impl_->maybe_delivered},
   };
+  if (impl_->transport != TransportError::None) j["transport"] = to_string(impl_->transport);
   if (impl_->reason) {
     j["reason"] = {{"name", impl_->reason->name}, {"message", impl_->reason->message}};
   }

@@ -535,7 +535,7 @@ void Engine::Loop::configure(Transfer& t) {
   if (t.method.empty()) {
     t.method = spec.method;
     t.url = spec.url;
-    if (const Form* form = spec.body.form()) {
+    if (const std::optional<Form>& form = spec.form) {
       t.mime = curl_mime_init(e);
       for (const Form::Part& part : form->parts()) {
         curl_mimepart* p = curl_mime_addpart(t.mime);
@@ -547,8 +547,8 @@ void Engine::Loop::configure(Transfer& t) {
                                                       : part.content_type.c_str());
         }
       }
-    } else if (!spec.body.empty()) {
-      t.payload = spec.body.serialize();
+    } else if (spec.has_payload) {
+      t.payload = std::move(t.spec.payload);  // configured once: a redirect keeps t.payload
       t.has_body = true;
     }
   }
@@ -600,9 +600,9 @@ void Engine::Loop::configure(Transfer& t) {
     t.header_list = curl_slist_append(t.header_list, line.c_str());
   }
   if (!has_content_type && t.has_body) {
-    std::string type = spec.body.default_content_type();
-    if (!type.empty()) {
-      t.header_list = curl_slist_append(t.header_list, ("Content-Type: " + type).c_str());
+    if (!spec.payload_type.empty()) {
+      t.header_list =
+          curl_slist_append(t.header_list, ("Content-Type: " + spec.payload_type).c_str());
     }
   }
   if (t.has_body || t.mime) t.header_list = curl_slist_append(t.header_list, "Expect:");

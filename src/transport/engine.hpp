@@ -37,7 +37,14 @@ struct TransferSpec {
   std::string method;
   std::string url;
   Headers headers;
-  Body body;
+  // The request body, serialised by the client layer off the engine thread:
+  // `payload` holds the bytes of every kind of body but a Form (whose parts
+  // curl streams itself, from `form`); `payload_type` is its default
+  // Content-Type.
+  bool has_payload = false;
+  std::string payload;
+  std::string payload_type;
+  std::optional<Form> form;
   std::chrono::milliseconds timeout{0};
   std::chrono::milliseconds connect_timeout{0};
   std::chrono::milliseconds idle_timeout{0};
@@ -89,6 +96,7 @@ struct TransferFailure {
   RequestPhase phase = RequestPhase::None;
   bool maybe_delivered = false;
   std::optional<TransferResult> response;  // when one had arrived
+  TransportError transport = TransportError::None;
 };
 
 using TransferOutcome = std::variant<TransferResult, TransferFailure>;
