@@ -46,7 +46,9 @@ struct Proxy {  // axios' proxy: "http://host:port" (or socks5://…, as libcurl
 };
 
 struct TlsOptions {
-  bool verify = true;   // verify the peer's certificate and name; false is an explicit opt-out
+  // Verify the peer's certificate and name (unset: true); false is an explicit
+  // opt-out, and a request's true turns verification back on.
+  std::optional<bool> verify;
   std::string ca_file;  // PEM bundle to trust instead of the system's
   std::string ca_path;  // directory of hashed CA certificates
 };
@@ -90,7 +92,9 @@ struct RequestConfig {
   Headers headers;
   Params params;
   Body data;
-  std::chrono::milliseconds timeout{0};  // whole request, all redirects and body; 0 = none
+  // Whole request, all redirects and body. Unset: the client's default; 0: none
+  // (also overriding a default).
+  std::optional<std::chrono::milliseconds> timeout;
   AbortSignal signal;
   std::optional<CancelToken> cancel_token;
 
@@ -123,8 +127,9 @@ struct RequestConfig {
   std::map<std::string, Headers> method_headers;
 
   // --- beyond axios ---
-  std::chrono::milliseconds connect_timeout{0};  // until connected (TCP + TLS); 0 = none
-  std::chrono::milliseconds idle_timeout{0};     // no byte either way for this long; 0 = none
+  // As `timeout`, unset inherits and 0 is none.
+  std::optional<std::chrono::milliseconds> connect_timeout;  // until connected (TCP + TLS)
+  std::optional<std::chrono::milliseconds> idle_timeout;     // no byte either way for this long
   // Response body chunks as they arrive, on the engine thread (with
   // response_type Stream the body is not also kept).
   std::function<void(std::string_view chunk)> on_data;

@@ -131,7 +131,7 @@ RequestConfig merge_config(const RequestConfig& defaults, RequestConfig&& config
   for (const auto& [name, value] : config.params) params.set(name, value);
   config.params = std::move(params);
   if (config.data.empty()) config.data = defaults.data;
-  if (config.timeout.count() == 0) config.timeout = defaults.timeout;
+  fill(config.timeout, defaults.timeout);
   if (config.signal == AbortSignal{}) config.signal = defaults.signal;
   if (!config.cancel_token) config.cancel_token = defaults.cancel_token;
   fill(config.response_type, defaults.response_type);
@@ -156,12 +156,13 @@ RequestConfig merge_config(const RequestConfig& defaults, RequestConfig&& config
     }
     config.method_headers[method] = std::move(merged);
   }
-  if (config.connect_timeout.count() == 0) config.connect_timeout = defaults.connect_timeout;
-  if (config.idle_timeout.count() == 0) config.idle_timeout = defaults.idle_timeout;
+  fill(config.connect_timeout, defaults.connect_timeout);
+  fill(config.idle_timeout, defaults.idle_timeout);
   fill_fn(config.on_data, defaults.on_data);
   fill(config.http_version, defaults.http_version);
-  bool tls_unset = config.tls.verify && config.tls.ca_file.empty() && config.tls.ca_path.empty();
-  if (tls_unset) config.tls = defaults.tls;
+  fill(config.tls.verify, defaults.tls.verify);
+  if (config.tls.ca_file.empty()) config.tls.ca_file = defaults.tls.ca_file;
+  if (config.tls.ca_path.empty()) config.tls.ca_path = defaults.tls.ca_path;
   fill(config.params_array_format, defaults.params_array_format);
   fill(config.retry, defaults.retry);
   return config;
@@ -214,8 +215,9 @@ std::variant<TransferSpec, Error> make_spec(const RequestConfig& config,
       return Error(ErrorCode::BadOptionValue, "Invalid header \"" + h.name + "\"");
     }
   }
-  if (config.timeout.count() < 0 || config.connect_timeout.count() < 0 ||
-      config.idle_timeout.count() < 0 || config.max_redirects.value_or(0) < 0) {
+  const std::chrono::milliseconds none{0};
+  if (config.timeout.value_or(none) < none || config.connect_timeout.value_or(none) < none ||
+      config.idle_timeout.value_or(none) < none || config.max_redirects.value_or(0) < 0) {
     return Error(ErrorCode::BadOptionValue, "timeouts and max_redirects must not be negative");
   }
   auto url = resolve_url(config);
@@ -247,16 +249,17 @@ std::variant<TransferSpec, Error> make_spec(const RequestConfig& config,
       return Error(ErrorCode::BadRequest, "Request body larger than maxBodyLength limit");
     }
   }
-  spec.timeout = config.timeout;
-  spec.connect_timeout = config.connect_timeout;
-  spec.idle_timeout = config.idle_timeout;
+  spec.timeout = config.timeout.value_or(none);
+  spec.connect_timeout = config.connect_timeout.value_or(none);
+  spec.idle_timeout = config.idle_timeout.value_or(none);
   spec.clarify_timeout_error = config.transitional.clarify_timeout_error;
   spec.max_redirects = config.max_redirects.value_or(21);
   spec.max_content_length = config.max_content_length.value_or(-1);
   spec.decompress = config.decompress.value_or(true);
   spec.keep_body = config.response_type != ResponseType::Stream;
   spec.http_version = config.http_version.value_or(HttpVersion::Auto);
-  bool default_tls = config.tls.verify && config.tls.ca_file.empty() && config.tls.ca_path.empty();
+  bool default_tls =
+      config.tls.verify.value_or(true) && config.tls.ca_file.empty() && config.tls.ca_path.empty();
   if (config.auth || config.proxy || !default_tls || config.on_upload_progress ||
       config.on_download_progress || config.on_data) {
     spec.extras = std::make_unique<TransferSpec::Extras>(

@@ -153,15 +153,17 @@ struct Pipeline : std::enable_shared_from_this<Pipeline> {
   void start_try() {
     if (promise.settled()) return;
     RequestConfig attempt = config;
-    const bool whole_timeout =
-        config.retry && !config.retry->per_try_timeout && config.timeout.count() > 0;
+    const bool whole_timeout = config.retry && !config.retry->per_try_timeout &&
+                               config.timeout.value_or(milliseconds(0)).count() > 0;
     if (whole_timeout) {
-      if (!deadline) deadline = Clock::now() + config.timeout;
+      if (!deadline) deadline = Clock::now() + *config.timeout;
       auto left = std::chrono::duration_cast<milliseconds>(*deadline - Clock::now());
       if (left.count() <= 0) {
         ErrorCode code =
             config.transitional.clarify_timeout_error ? ErrorCode::TimedOut : ErrorCode::Timeout;
-        Error e(code, "timeout of " + std::to_string(config.timeout.count()) + "ms exceeded");
+        Error e(code, "timeout of " +
+                          std::to_string(config.timeout.value_or(milliseconds(0)).count()) +
+                          "ms exceeded");
         return finish(Result<Response>(e.with_request(config, RequestPhase::Queued, false)));
       }
       attempt.timeout = left;
@@ -188,7 +190,9 @@ struct Pipeline : std::enable_shared_from_this<Pipeline> {
                            std::string_view(e.what()).rfind("timeout of ", 0) == 0;
       if (whole_timeout) {
         Error reported(e.code(),
-                       "timeout of " + std::to_string(config.timeout.count()) + "ms exceeded");
+                       "timeout of " +
+                           std::to_string(config.timeout.value_or(milliseconds(0)).count()) +
+                           "ms exceeded");
         return finish(
             Result<Response>(reported.with_request(config, e.phase(), e.maybe_delivered())));
       }

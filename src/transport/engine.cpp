@@ -634,8 +634,8 @@ void Engine::Loop::configure(Transfer& t) {
     curl_easy_setopt(e, CURLOPT_PROXY, "");  // no proxy from the environment unless asked
   }
   const TlsOptions& tls = options.tls;
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, tls.verify ? 1L : 0L);
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, tls.verify ? 2L : 0L);
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, tls.verify.value_or(true) ? 1L : 0L);
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, tls.verify.value_or(true) ? 2L : 0L);
   if (!tls.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, tls.ca_file.c_str());
   if (!tls.ca_path.empty()) curl_easy_setopt(e, CURLOPT_CAPATH, tls.ca_path.c_str());
   long version = CURL_HTTP_VERSION_2TLS;
