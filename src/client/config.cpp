@@ -1,8 +1,13 @@
 // Config merging (axios' mergeConfig) and validation into a TransferSpec.
+// Config merging (axios' mergeConfig) and validation into a TransferSpec.
+#include <curl/curl.h>
+
 #include <algorithm>
 #include <cctype>
+#include <memory>
 
 #include "client/client_core.hpp"
+#include "core/redact.hpp"
 
 namespace tether::detail {
 
@@ -46,17 +51,46 @@ std::string combine_urls(std::string_view base, std::string_view relative) {
   return std::string(base) + "/" + std::string(relative);
 }
 
-// Checks that `url` starts as an absolute http(s) URL does; curl parses the
-// rest when the transfer starts (and a URL it cannot parse fails as
-// ERR_INVALID_URL then).
+// A URL as a message may show it: no userinfo, no control characters.
+std::string shown(std::string_view url) {
+  std::string out = redact_userinfo(std::string(url));
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return out;
+}
+
+std::string invalid_url(std::string_view problem, std::string_view url) {
+  return "Invalid URL: " + std::string(problem) + " in " + shown(url);
+}
+
+// What curl's URL parser says is wrong with `url`, in a message's words.
+std::string url_problem(CURLUcode rc) {
+  if (rc == CURLUE_BAD_PORT_NUMBER) return "port out of range (0-65535) or not a number";
+  std::string text = curl_url_strerror(rc);
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
+
+// Checks `url` as curl will parse it when the transfer starts, so that a bad
+// URL fails now, as ERR_INVALID_URL with its problem named (the port, the
+// host …), not later as a generic failure.
 std::optional<std::string> check_url(std::string_view url) {
   auto colon = url.find("://");
   std::string_view scheme = url.substr(0, colon == std::string_view::npos ? 0 : colon);
-  if (colon == std::string_view::npos || colon + 3 >= url.size())
-    return "Invalid URL: " + std::string(url);
-  if (!iequals(scheme, "http") && !iequals(scheme, "https")) {
-    return "Unsupported protocol " + std::string(scheme) + ": " + std::string(url);
+  if (colon == std::string_view::npos || colon == 0) {
+    return invalid_url("not an absolute http or https URL", url);
   }
+  if (!iequals(scheme, "http") && !iequals(scheme, "https")) {
+    return "Unsupported protocol " + shown(scheme) + ": " + shown(url);
+  }
+  if (colon + 3 >= url.size()) return invalid_url("no host", url);
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> parsed(curl_url(), &curl_url_cleanup);
+  if (!parsed) return std::nullopt;  // out of memory: curl will say so itself
+  // The flags curl itself parses CURLOPT_URL with (the scheme is checked above).
+  const CURLUcode rc =
+      curl_url_set(parsed.get(), CURLUPART_URL, std::string(url).c_str(), CURLU_NON_SUPPORT_SCHEME);
+  if (rc != CURLUE_OK) return invalid_url(url_problem(rc), url);
   return std::nullopt;
 }
 
@@ -80,9 +114,9 @@ std::variant<std::string, Error> resolve_url(const RequestConfig& config) {
     if (!is_absolute_url(url)) {
       url = combine_urls(config.base_url, url);
     } else if (!config.allow_absolute_urls.value_or(false)) {
-      return Error(
-          ErrorCode::InvalidUrl,
-          "Absolute URL \"" + url + "\" refused: base_url is set and allow_absolute_urls is false");
+      return Error(ErrorCode::InvalidUrl,
+                   "Absolute URL \"" + shown(url) +
+                       "\" refused: base_url is set and allow_absolute_urls is false");
     } else if (url.rfind("//", 0) == 0) {
       url = config.base_url.substr(0, config.base_url.find("//")) + url;  // base's scheme
     }
@@ -99,8 +133,11 @@ std::variant<std::string, Error> resolve_url(const RequestConfig& config) {
           build_url(url, config.params, config.params_array_format.value_or(ArrayFormat::Brackets));
     }
   }
-  if (has_control_break(url) || url.find(' ') != std::string::npos) {
-    return Error(ErrorCode::InvalidUrl, "Invalid URL: " + url);
+  if (has_control_break(url)) {
+    return Error(ErrorCode::InvalidUrl, invalid_url("a control character (CR, LF, NUL)", url));
+  }
+  if (url.find(' ') != std::string::npos) {
+    return Error(ErrorCode::InvalidUrl, invalid_url("a space (encode it as %20)", url));
   }
   if (auto problem = check_url(url)) return Error(ErrorCode::InvalidUrl, *problem);
   return url;

@@ -1,5 +1,6 @@
 #include "tether/error.hpp"
 
+#include "core/redact.hpp"
 #include "tether/response.hpp"
 
 namespace tether {
@@ -98,8 +99,11 @@ std::string to_string(RequestPhase phase) {
   return "none";
 }
 
+// Messages often embed a URL (Tether's own, curl's, a user's): its userinfo
+// never reaches what() or a log line.
 Error::Error(ErrorCode code, std::string message)
-    : Error(Impl{code, std::move(message), std::nullopt, nullptr, nullptr, std::nullopt}) {}
+    : Error(Impl{code, detail::redact_userinfo(std::move(message)), std::nullopt, nullptr, nullptr,
+                 std::nullopt}) {}
 
 Error::Error(Impl&& impl) : impl_(std::make_shared<const Impl>(std::move(impl))) {}
 
@@ -118,7 +122,8 @@ Error Error::from_exception(std::exception_ptr e) {
   } catch (const Error& error) {
     return error;
   } catch (const std::exception& other) {
-    return Error(Impl{ErrorCode::Unknown, other.what(), std::nullopt, e, nullptr, {}});
+    return Error(Impl{
+        ErrorCode::Unknown, detail::redact_userinfo(other.what()), std::nullopt, e, nullptr, {}});
   } catch (...) {
     return Error(Impl{ErrorCode::Unknown, "unknown exception", std::nullopt, e, nullptr, {}});
   }
@@ -225,7 +230,9 @@ nlohmann::json Error::to_json() const {
   }
   if (impl_->config) {
     j["method"] = impl_->config->method.empty() ? "GET" : impl_->config->method;
-    j["url"] = impl_->config->url;
+    // The config's url as given; its userinfo is a secret (headers, auth and
+    // proxy credentials are never printed at all).
+    j["url"] = detail::redact_userinfo(impl_->config->url);
   }
   if (impl_->response) j["status"] = impl_->response->status;
   return j;
