@@ -1,5 +1,4 @@
 // Config merging (axios' mergeConfig) and validation into a TransferSpec.
-// Config merging (axios' mergeConfig) and validation into a TransferSpec.
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -143,6 +142,14 @@ std::variant<std::string, Error> resolve_url(const RequestConfig& config) {
   return url;
 }
 
+// Both signals apply: AbortSignal::any only when both are set and differ, so
+// the usual case (one of them, or none) allocates nothing.
+AbortSignal both(const AbortSignal& own, const AbortSignal& fallback) {
+  if (fallback == AbortSignal{} || fallback == own) return own;
+  if (own == AbortSignal{}) return fallback;
+  return AbortSignal::any({own, fallback});
+}
+
 template <class T>
 void fill(std::optional<T>& field, const std::optional<T>& fallback) {
   if (!field) field = fallback;
@@ -155,11 +162,13 @@ void fill_fn(F& field, const F& fallback) {
 }  // namespace
 
 RequestConfig merge_config(const RequestConfig& defaults, RequestConfig&& config) {
-  // One line per field, as axios' mergeConfig table: the request's value when
-  // it has one, else the default's. Headers and params merge name by name;
-  // method_headers method by method.
+  // One line per field, as axios' mergeConfig table (docs/client.md, "Merging"):
+  // the request's value when it has one, else the default's. Headers and
+  // params merge name by name (a header unset in the request removes the
+  // default's); method_headers method by method; signals and tokens combine.
+  // `url` and `data` are the request's own (axios' valueFromConfig2): a
+  // default body never rides along on every request.
   if (config.method.empty()) config.method = defaults.method;
-  if (config.url.empty()) config.url = defaults.url;
   if (config.base_url.empty()) config.base_url = defaults.base_url;
   Headers headers = defaults.headers;
   headers.merge(config.headers);
@@ -167,10 +176,15 @@ RequestConfig merge_config(const RequestConfig& defaults, RequestConfig&& config
   Params params = defaults.params;
   for (const auto& [name, value] : config.params) params.set(name, value);
   config.params = std::move(params);
-  if (config.data.empty()) config.data = defaults.data;
   fill(config.timeout, defaults.timeout);
-  if (config.signal == AbortSignal{}) config.signal = defaults.signal;
-  if (!config.cancel_token) config.cancel_token = defaults.cancel_token;
+  // Cancellation combines: the request's signal and token and the defaults'
+  // all apply. A second token has no field of its own, so it joins `signal`.
+  config.signal = both(config.signal, defaults.signal);
+  if (!config.cancel_token) {
+    config.cancel_token = defaults.cancel_token;
+  } else if (defaults.cancel_token && !(*defaults.cancel_token == *config.cancel_token)) {
+    config.signal = both(config.signal, defaults.cancel_token->signal());
+  }
   fill(config.response_type, defaults.response_type);
   fill_fn(config.validate_status, defaults.validate_status);
   fill(config.max_redirects, defaults.max_redirects);
@@ -182,7 +196,7 @@ RequestConfig merge_config(const RequestConfig& defaults, RequestConfig&& config
   fill_fn(config.on_upload_progress, defaults.on_upload_progress);
   fill_fn(config.on_download_progress, defaults.on_download_progress);
   fill_fn(config.params_serializer, defaults.params_serializer);
-  if (!config.transitional.clarify_timeout_error) config.transitional = defaults.transitional;
+  fill(config.transitional.clarify_timeout_error, defaults.transitional.clarify_timeout_error);
   if (config.transform_request.empty()) config.transform_request = defaults.transform_request;
   if (config.transform_response.empty()) config.transform_response = defaults.transform_response;
   fill(config.allow_absolute_urls, defaults.allow_absolute_urls);
@@ -222,7 +236,9 @@ PreparedConfig prepare_config(const RequestConfig& defaults, RequestConfig&& con
     bool listed =
         std::any_of(prepared.default_header_names.begin(), prepared.default_header_names.end(),
                     [&](const std::string& n) { return iequals(n, h.name); });
-    if (!own.has(h.name) && !listed) prepared.default_header_names.push_back(h.name);
+    if (!own.has(h.name) && !own.is_unset(h.name) && !listed) {
+      prepared.default_header_names.push_back(h.name);
+    }
   }
   config.headers = {};
   prepared.config = merge_config(defaults, std::move(config));
@@ -289,7 +305,7 @@ std::variant<TransferSpec, Error> make_spec(const RequestConfig& config,
   spec.timeout = config.timeout.value_or(none);
   spec.connect_timeout = config.connect_timeout.value_or(none);
   spec.idle_timeout = config.idle_timeout.value_or(none);
-  spec.clarify_timeout_error = config.transitional.clarify_timeout_error;
+  spec.clarify_timeout_error = config.transitional.clarify_timeout_error.value_or(false);
   spec.max_redirects = config.max_redirects.value_or(21);
   spec.max_content_length = config.max_content_length.value_or(-1);
   spec.decompress = config.decompress.value_or(true);
