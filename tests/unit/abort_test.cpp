@@ -14,6 +14,8 @@
 
 #include "abort/signal_state.hpp"
 #include "abort/timer_service.hpp"
+#include "support/test_server.hpp"
+#include "tether/client.hpp"
 #include "tether/error.hpp"
 
 using namespace std::chrono_literals;
@@ -376,6 +378,24 @@ TEST(AbortSignalThrowingCallback, ThroughAStopTokenTheExceptionIsDroppedAndOther
   EXPECT_TRUE(source.request_stop());  // a std::stop_callback that threw would terminate
   EXPECT_TRUE(signal.aborted());
   EXPECT_TRUE(other_ran);
+}
+
+TEST(AbortSignalThrowingCallback, RequestsOnTheSignalStillSettle) {
+  // Tether's own callbacks come after the user's throwing one: the requests
+  // must still settle as canceled.
+  tether::test::TestServer server;
+  tether::Client client;
+  AbortController controller;
+  auto before = controller.signal().on_abort([](const AbortReason&) { throw 1; });
+  auto first = client.get(server.url("/headers-never"), {.signal = controller.signal()});
+  auto second = client.get(server.url("/headers-never"), {.signal = controller.signal()});
+  auto after = controller.signal().on_abort([](const AbortReason&) { throw 2; });
+  EXPECT_THROW(controller.abort(), int);
+  for (auto* f : {&first, &second}) {
+    auto r = f->result();
+    ASSERT_FALSE(r);
+    EXPECT_TRUE(r.error().is_cancel());
+  }
 }
 
 // --- timeout ---
