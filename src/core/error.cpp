@@ -110,7 +110,7 @@ Error::Error(Impl&& impl) : impl_(std::make_shared<const Impl>(std::move(impl)))
 Error Error::canceled(AbortReason reason) {
   // A CancelToken's message is the error's message, as axios' CanceledError.
   std::string message = reason.name == "CanceledError" && !reason.message.empty()
-                            ? reason.message
+                            ? detail::redact_userinfo(reason.message)
                             : std::string("canceled");
   return Error(
       Impl{ErrorCode::Canceled, std::move(message), std::move(reason), nullptr, nullptr, {}});
@@ -226,7 +226,8 @@ nlohmann::json Error::to_json() const {
   };
   if (impl_->transport != TransportError::None) j["transport"] = to_string(impl_->transport);
   if (impl_->reason) {
-    j["reason"] = {{"name", impl_->reason->name}, {"message", impl_->reason->message}};
+    j["reason"] = {{"name", impl_->reason->name},
+                   {"message", detail::redact_userinfo(impl_->reason->message)}};
   }
   if (impl_->config) {
     j["method"] = impl_->config->method.empty() ? "GET" : impl_->config->method;

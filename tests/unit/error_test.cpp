@@ -145,3 +145,9 @@ TEST(Error, ToJsonNeverShowsSecrets) {
   EXPECT_EQ(j["method"], "POST");
   EXPECT_EQ(j["status"], 401);
 }
+
+TEST(Error, CancelMessagesNeverShowUrlUserinfo) {
+  auto e = Error::canceled({"CanceledError", "left http://a:s3cret@h/"});
+  EXPECT_STREQ(e.what(), "left http://***@h/");
+  EXPECT_EQ(e.to_json().dump().find("s3cret"), std::string::npos);
+}
