@@ -74,22 +74,30 @@ class AbortSignal {
   // the aborting thread, in registration order, before abort() returns; if the
   // signal is already aborted it runs right here, on the calling thread, before
   // on_abort returns (so there is no check-then-register race). Keep the
-  // returned registration alive for as long as fn may run. fn must not throw.
+  // returned registration alive for as long as fn may run. If fn throws, the
+  // other callbacks still run and abort() rethrows the first exception once
+  // they all have (see AbortController::abort); in the already-aborted case
+  // the exception leaves on_abort.
   [[nodiscard]] AbortRegistration on_abort(std::function<void(const AbortReason&)> fn) const;
 
   // A signal that is already aborted.
   static AbortSignal abort(AbortReason reason = {});
   // A signal that aborts after `after` with reason name "TimeoutError". Served by
-  // one shared timer thread; the timer is dropped when the signal is.
+  // one shared timer thread; the timer is dropped when the signal is. The timer
+  // thread has no caller to rethrow to: an exception a callback throws is
+  // dropped (after every other callback has run).
   static AbortSignal timeout(std::chrono::milliseconds after);
   // A signal that aborts as soon as any of `signals` does, with that source's
   // reason (already aborted if one of them is). Holds no registration on a
   // source once the returned signal (and every copy of it) is gone.
   static AbortSignal any(std::vector<AbortSignal> signals);
-  // A signal that aborts when stop is requested on `token`.
+  // A signal that aborts when stop is requested on `token`. request_stop() has
+  // no caller to rethrow to: a callback's exception is dropped (as timeout()).
   static AbortSignal from(std::stop_token token);
-  // A std::stop_token that is stop-requested when this signal aborts. For a
-  // default signal: a token with stop_possible() == false.
+  // A std::stop_token that is stop-requested when this signal aborts (after its
+  // callbacks ran, even when one threw). For a default signal: a token with
+  // stop_possible() == false. A std::stop_callback on it must not throw (the
+  // standard's rule: that terminates).
   std::stop_token stop_token() const;
 
   // Two handles are equal when they share one state.
@@ -118,6 +126,11 @@ class AbortController {
   // Aborts the signal: stores the reason, then runs every registered callback
   // exactly once on this thread before returning. Idempotent: the first reason
   // wins, and only the call that aborted returns true.
+  //
+  // A callback that throws stops nothing: every other callback still runs (and
+  // those of signals made by any() from this one, and the stop_token is still
+  // stop-requested); then the first exception is rethrown from here. The signal
+  // is aborted either way, and every registration stays safe to destroy.
   bool abort(AbortReason reason = {});
 
  private:

@@ -27,7 +27,8 @@ class CancelToken {
   using CancelFunction = std::function<void(std::string)>;
 
   // Runs `executor` once, here, with a cancel function that may be called
-  // later from any thread (and more than once: the first message wins).
+  // later from any thread (and more than once: the first message wins). Like
+  // CancelTokenSource::cancel, it rethrows what a subscriber threw.
   // Throws std::invalid_argument if `executor` is empty.
   explicit CancelToken(std::function<void(CancelFunction)> executor);
 
@@ -57,6 +58,8 @@ class CancelToken {
 struct CancelTokenSource {
   CancelToken token;
   // Cancels `token` with `message`; the first call wins, later calls do nothing.
+  // As AbortController::abort: a subscriber that throws does not stop the
+  // others, and the first exception is rethrown once they all have run.
   void cancel(std::string message = {}) const;
 };
 

@@ -31,6 +31,15 @@ class Headers {
   Headers& append(std::string name, std::string value);
   // Removes every value of `name`; returns how many were removed.
   std::size_t remove(std::string_view name);
+  // Removes every value of `name` and remembers that it is unset (axios'
+  // `headers: {X: null}`): merged over other headers (a client's defaults),
+  // it removes `name` there too. An unset name is no entry: it is never
+  // iterated, counted or sent. set() or append() of the name clears the mark.
+  Headers& unset(std::string name);
+  // True when `name` was unset (and not set again since).
+  bool is_unset(std::string_view name) const;
+  // The unset names, in the order they were unset.
+  const std::vector<std::string>& unset_names() const noexcept { return unset_; }
 
   bool has(std::string_view name) const;
   // All values of `name` joined with ", " (Fetch's Headers.get), nullopt if none.
@@ -38,6 +47,7 @@ class Headers {
   std::vector<std::string> get_all(std::string_view name) const;
 
   // `other`'s names replace these names (case-insensitively); others stay.
+  // A name unset in `other` is removed here and stays unset here.
   Headers& merge(const Headers& other);
 
   std::size_t size() const noexcept { return entries_.size(); }
@@ -49,6 +59,7 @@ class Headers {
 
  private:
   std::vector<Entry> entries_;
+  std::vector<std::string> unset_;  // never also in entries_
 };
 
 // ASCII case-insensitive equality, as HTTP names compare.

@@ -79,9 +79,10 @@ struct RetryPolicy {
   std::vector<int> statuses{408, 429, 500, 502, 503, 504};
 };
 
-// axios' transitional options.
+// axios' transitional options, merged field by field (unset inherits).
 struct Transitional {
-  bool clarify_timeout_error = false;  // timeouts fail ETIMEDOUT (TimedOut), not ECONNABORTED
+  // true: timeouts fail ETIMEDOUT (TimedOut), not ECONNABORTED; unset: false.
+  std::optional<bool> clarify_timeout_error;
 };
 
 struct RequestConfig {

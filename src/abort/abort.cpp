@@ -36,7 +36,9 @@ struct SignalState::StopLink {
   struct OnStop {
     std::weak_ptr<SignalState> state;
     void operator()() const noexcept {
-      if (auto s = state.lock()) s->abort(AbortReason{});
+      // request_stop() has no caller to rethrow to: what a callback throws is
+      // dropped here (the others have run).
+      if (auto s = state.lock()) s->abort_and_swallow(AbortReason{});
     }
   };
   StopLink(std::stop_token token, std::weak_ptr<SignalState> state)
@@ -59,8 +61,21 @@ std::optional<AbortReason> SignalState::reason() const {
 bool SignalState::abort(AbortReason reason) {
   std::vector<std::shared_ptr<SignalState>> marked;
   if (!mark(reason, marked)) return false;
-  for (auto& state : marked) state->fire();
+  // A throwing callback stops nothing: every callback of every marked signal
+  // runs, then the first exception reaches the caller. Without one this costs
+  // nothing (no allocation; exception_ptr stays null).
+  std::exception_ptr first;
+  for (auto& state : marked) state->fire(first);
+  if (first) std::rethrow_exception(first);
   return true;
+}
+
+bool SignalState::abort_and_swallow(AbortReason reason) noexcept {
+  try {
+    return abort(std::move(reason));
+  } catch (...) {
+    return true;  // only the call that aborted runs callbacks, so only it can throw
+  }
 }
 
 bool SignalState::mark(const AbortReason& reason,
@@ -83,7 +98,7 @@ bool SignalState::mark(const AbortReason& reason,
   return true;
 }
 
-void SignalState::fire() {
+void SignalState::fire(std::exception_ptr& first) {
   // An aborted dependent needs its sources no more.
   detach_from_sources();
 
@@ -99,7 +114,13 @@ void SignalState::fire() {
     // frees the node without destroying the function that is running.
     auto fn = std::move(node->fn);
     lock.unlock();
-    fn(reason_);
+    try {
+      fn(reason_);
+    } catch (...) {
+      // Kept for abort() to rethrow; the bookkeeping below must still run, or
+      // the registration's destructor would wait forever (or touch `removed`).
+      if (!first) first = std::current_exception();
+    }
     fn = nullptr;  // its captures are released before the callback counts as done
     lock.lock();
     if (!removed) node->removed_during_callback = nullptr;
@@ -208,7 +229,9 @@ std::shared_ptr<SignalState> SignalState::make_timeout(std::chrono::milliseconds
   auto state = std::make_shared<SignalState>();
   std::weak_ptr<SignalState> weak = state;
   state->timer_id_ = TimerService::instance().schedule(TimerService::Clock::now() + after, [weak] {
-    if (auto s = weak.lock()) s->abort(AbortReason{"TimeoutError", "signal timed out"});
+    // The timer thread has no caller to rethrow to: a throwing callback's
+    // exception is dropped (the other callbacks have run).
+    if (auto s = weak.lock()) s->abort_and_swallow(AbortReason{"TimeoutError", "signal timed out"});
   });
   return state;
 }

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -53,8 +54,13 @@ class SignalState : public std::enable_shared_from_this<SignalState> {
 
   // Sets the reason here and on every dependent (DOM "signal abort": all
   // reasons first), then runs this signal's callbacks, then the dependents'.
-  // True only for the call that aborted.
+  // True only for the call that aborted. A callback that throws does not stop
+  // the others (nor the dependents' callbacks, nor the stop_source): once all
+  // have run, the first exception is rethrown here.
   bool abort(AbortReason reason);
+  // The same, for callers with no one to rethrow to (the timer thread, a
+  // std::stop_callback): a callback's exception is dropped.
+  bool abort_and_swallow(AbortReason reason) noexcept;
 
   static AbortRegistration add_callback(const std::shared_ptr<SignalState>& self,
                                         std::function<void(const AbortReason&)> fn);
@@ -82,8 +88,9 @@ class SignalState : public std::enable_shared_from_this<SignalState> {
   // Phase 1: records the reason; appends this and every newly aborted
   // dependent (transitively) to `marked`. False if already aborted.
   bool mark(const AbortReason& reason, std::vector<std::shared_ptr<SignalState>>& marked);
-  // Phase 2: runs the callbacks, then stops the std::stop_source if any.
-  void fire();
+  // Phase 2: runs the callbacks, then stops the std::stop_source if any. The
+  // first exception a callback throws is stored in `first` (if still empty).
+  void fire(std::exception_ptr& first);
   // Unlinks this (dependent) signal from its sources.
   void detach_from_sources() noexcept;
 

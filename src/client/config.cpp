@@ -1,8 +1,12 @@
 // Config merging (axios' mergeConfig) and validation into a TransferSpec.
+#include <curl/curl.h>
+
 #include <algorithm>
 #include <cctype>
+#include <memory>
 
 #include "client/client_core.hpp"
+#include "core/redact.hpp"
 
 namespace tether::detail {
 
@@ -46,17 +50,46 @@ std::string combine_urls(std::string_view base, std::string_view relative) {
   return std::string(base) + "/" + std::string(relative);
 }
 
-// Checks that `url` starts as an absolute http(s) URL does; curl parses the
-// rest when the transfer starts (and a URL it cannot parse fails as
-// ERR_INVALID_URL then).
+// A URL as a message may show it: no userinfo, no control characters.
+std::string shown(std::string_view url) {
+  std::string out = redact_userinfo(std::string(url));
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return out;
+}
+
+std::string invalid_url(std::string_view problem, std::string_view url) {
+  return "Invalid URL: " + std::string(problem) + " in " + shown(url);
+}
+
+// What curl's URL parser says is wrong with `url`, in a message's words.
+std::string url_problem(CURLUcode rc) {
+  if (rc == CURLUE_BAD_PORT_NUMBER) return "port out of range (0-65535) or not a number";
+  std::string text = curl_url_strerror(rc);
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
+
+// Checks `url` as curl will parse it when the transfer starts, so that a bad
+// URL fails now, as ERR_INVALID_URL with its problem named (the port, the
+// host …), not later as a generic failure.
 std::optional<std::string> check_url(std::string_view url) {
   auto colon = url.find("://");
   std::string_view scheme = url.substr(0, colon == std::string_view::npos ? 0 : colon);
-  if (colon == std::string_view::npos || colon + 3 >= url.size())
-    return "Invalid URL: " + std::string(url);
-  if (!iequals(scheme, "http") && !iequals(scheme, "https")) {
-    return "Unsupported protocol " + std::string(scheme) + ": " + std::string(url);
+  if (colon == std::string_view::npos || colon == 0) {
+    return invalid_url("not an absolute http or https URL", url);
   }
+  if (!iequals(scheme, "http") && !iequals(scheme, "https")) {
+    return "Unsupported protocol " + shown(scheme) + ": " + shown(url);
+  }
+  if (colon + 3 >= url.size()) return invalid_url("no host", url);
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> parsed(curl_url(), &curl_url_cleanup);
+  if (!parsed) return std::nullopt;  // out of memory: curl will say so itself
+  // The flags curl itself parses CURLOPT_URL with (the scheme is checked above).
+  const CURLUcode rc =
+      curl_url_set(parsed.get(), CURLUPART_URL, std::string(url).c_str(), CURLU_NON_SUPPORT_SCHEME);
+  if (rc != CURLUE_OK) return invalid_url(url_problem(rc), url);
   return std::nullopt;
 }
 
@@ -80,9 +113,9 @@ std::variant<std::string, Error> resolve_url(const RequestConfig& config) {
     if (!is_absolute_url(url)) {
       url = combine_urls(config.base_url, url);
     } else if (!config.allow_absolute_urls.value_or(false)) {
-      return Error(
-          ErrorCode::InvalidUrl,
-          "Absolute URL \"" + url + "\" refused: base_url is set and allow_absolute_urls is false");
+      return Error(ErrorCode::InvalidUrl,
+                   "Absolute URL \"" + shown(url) +
+                       "\" refused: base_url is set and allow_absolute_urls is false");
     } else if (url.rfind("//", 0) == 0) {
       url = config.base_url.substr(0, config.base_url.find("//")) + url;  // base's scheme
     }
@@ -99,11 +132,22 @@ std::variant<std::string, Error> resolve_url(const RequestConfig& config) {
           build_url(url, config.params, config.params_array_format.value_or(ArrayFormat::Brackets));
     }
   }
-  if (has_control_break(url) || url.find(' ') != std::string::npos) {
-    return Error(ErrorCode::InvalidUrl, "Invalid URL: " + url);
+  if (has_control_break(url)) {
+    return Error(ErrorCode::InvalidUrl, invalid_url("a control character (CR, LF, NUL)", url));
+  }
+  if (url.find(' ') != std::string::npos) {
+    return Error(ErrorCode::InvalidUrl, invalid_url("a space (encode it as %20)", url));
   }
   if (auto problem = check_url(url)) return Error(ErrorCode::InvalidUrl, *problem);
   return url;
+}
+
+// Both signals apply: AbortSignal::any only when both are set and differ, so
+// the usual case (one of them, or none) allocates nothing.
+AbortSignal both(const AbortSignal& own, const AbortSignal& fallback) {
+  if (fallback == AbortSignal{} || fallback == own) return own;
+  if (own == AbortSignal{}) return fallback;
+  return AbortSignal::any({own, fallback});
 }
 
 template <class T>
@@ -118,11 +162,13 @@ void fill_fn(F& field, const F& fallback) {
 }  // namespace
 
 RequestConfig merge_config(const RequestConfig& defaults, RequestConfig&& config) {
-  // One line per field, as axios' mergeConfig table: the request's value when
-  // it has one, else the default's. Headers and params merge name by name;
-  // method_headers method by method.
+  // One line per field, as axios' mergeConfig table (docs/client.md, "Merging"):
+  // the request's value when it has one, else the default's. Headers and
+  // params merge name by name (a header unset in the request removes the
+  // default's); method_headers method by method; signals and tokens combine.
+  // `url` and `data` are the request's own (axios' valueFromConfig2): a
+  // default body never rides along on every request.
   if (config.method.empty()) config.method = defaults.method;
-  if (config.url.empty()) config.url = defaults.url;
   if (config.base_url.empty()) config.base_url = defaults.base_url;
   Headers headers = defaults.headers;
   headers.merge(config.headers);
@@ -130,10 +176,15 @@ RequestConfig merge_config(const RequestConfig& defaults, RequestConfig&& config
   Params params = defaults.params;
   for (const auto& [name, value] : config.params) params.set(name, value);
   config.params = std::move(params);
-  if (config.data.empty()) config.data = defaults.data;
   fill(config.timeout, defaults.timeout);
-  if (config.signal == AbortSignal{}) config.signal = defaults.signal;
-  if (!config.cancel_token) config.cancel_token = defaults.cancel_token;
+  // Cancellation combines: the request's signal and token and the defaults'
+  // all apply. A second token has no field of its own, so it joins `signal`.
+  config.signal = both(config.signal, defaults.signal);
+  if (!config.cancel_token) {
+    config.cancel_token = defaults.cancel_token;
+  } else if (defaults.cancel_token && !(*defaults.cancel_token == *config.cancel_token)) {
+    config.signal = both(config.signal, defaults.cancel_token->signal());
+  }
   fill(config.response_type, defaults.response_type);
   fill_fn(config.validate_status, defaults.validate_status);
   fill(config.max_redirects, defaults.max_redirects);
@@ -145,7 +196,7 @@ RequestConfig merge_config(const RequestConfig& defaults, RequestConfig&& config
   fill_fn(config.on_upload_progress, defaults.on_upload_progress);
   fill_fn(config.on_download_progress, defaults.on_download_progress);
   fill_fn(config.params_serializer, defaults.params_serializer);
-  if (!config.transitional.clarify_timeout_error) config.transitional = defaults.transitional;
+  fill(config.transitional.clarify_timeout_error, defaults.transitional.clarify_timeout_error);
   if (config.transform_request.empty()) config.transform_request = defaults.transform_request;
   if (config.transform_response.empty()) config.transform_response = defaults.transform_response;
   fill(config.allow_absolute_urls, defaults.allow_absolute_urls);
@@ -185,7 +236,9 @@ PreparedConfig prepare_config(const RequestConfig& defaults, RequestConfig&& con
     bool listed =
         std::any_of(prepared.default_header_names.begin(), prepared.default_header_names.end(),
                     [&](const std::string& n) { return iequals(n, h.name); });
-    if (!own.has(h.name) && !listed) prepared.default_header_names.push_back(h.name);
+    if (!own.has(h.name) && !own.is_unset(h.name) && !listed) {
+      prepared.default_header_names.push_back(h.name);
+    }
   }
   config.headers = {};
   prepared.config = merge_config(defaults, std::move(config));
@@ -252,7 +305,7 @@ std::variant<TransferSpec, Error> make_spec(const RequestConfig& config,
   spec.timeout = config.timeout.value_or(none);
   spec.connect_timeout = config.connect_timeout.value_or(none);
   spec.idle_timeout = config.idle_timeout.value_or(none);
-  spec.clarify_timeout_error = config.transitional.clarify_timeout_error;
+  spec.clarify_timeout_error = config.transitional.clarify_timeout_error.value_or(false);
   spec.max_redirects = config.max_redirects.value_or(21);
   spec.max_content_length = config.max_content_length.value_or(-1);
   spec.decompress = config.decompress.value_or(true);

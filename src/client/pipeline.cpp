@@ -159,8 +159,9 @@ struct Pipeline : std::enable_shared_from_this<Pipeline> {
       if (!deadline) deadline = Clock::now() + *config.timeout;
       auto left = std::chrono::duration_cast<milliseconds>(*deadline - Clock::now());
       if (left.count() <= 0) {
-        ErrorCode code =
-            config.transitional.clarify_timeout_error ? ErrorCode::TimedOut : ErrorCode::Timeout;
+        ErrorCode code = config.transitional.clarify_timeout_error.value_or(false)
+                             ? ErrorCode::TimedOut
+                             : ErrorCode::Timeout;
         Error e(code, "timeout of " +
                           std::to_string(config.timeout.value_or(milliseconds(0)).count()) +
                           "ms exceeded");

@@ -1,5 +1,6 @@
 #include "tether/error.hpp"
 
+#include "core/redact.hpp"
 #include "tether/response.hpp"
 
 namespace tether {
@@ -98,15 +99,18 @@ std::string to_string(RequestPhase phase) {
   return "none";
 }
 
+// Messages often embed a URL (Tether's own, curl's, a user's): its userinfo
+// never reaches what() or a log line.
 Error::Error(ErrorCode code, std::string message)
-    : Error(Impl{code, std::move(message), std::nullopt, nullptr, nullptr, std::nullopt}) {}
+    : Error(Impl{code, detail::redact_userinfo(std::move(message)), std::nullopt, nullptr, nullptr,
+                 std::nullopt}) {}
 
 Error::Error(Impl&& impl) : impl_(std::make_shared<const Impl>(std::move(impl))) {}
 
 Error Error::canceled(AbortReason reason) {
   // A CancelToken's message is the error's message, as axios' CanceledError.
   std::string message = reason.name == "CanceledError" && !reason.message.empty()
-                            ? reason.message
+                            ? detail::redact_userinfo(reason.message)
                             : std::string("canceled");
   return Error(
       Impl{ErrorCode::Canceled, std::move(message), std::move(reason), nullptr, nullptr, {}});
@@ -118,7 +122,8 @@ Error Error::from_exception(std::exception_ptr e) {
   } catch (const Error& error) {
     return error;
   } catch (const std::exception& other) {
-    return Error(Impl{ErrorCode::Unknown, other.what(), std::nullopt, e, nullptr, {}});
+    return Error(Impl{
+        ErrorCode::Unknown, detail::redact_userinfo(other.what()), std::nullopt, e, nullptr, {}});
   } catch (...) {
     return Error(Impl{ErrorCode::Unknown, "unknown exception", std::nullopt, e, nullptr, {}});
   }
@@ -221,11 +226,14 @@ nlohmann::json Error::to_json() const {
   };
   if (impl_->transport != TransportError::None) j["transport"] = to_string(impl_->transport);
   if (impl_->reason) {
-    j["reason"] = {{"name", impl_->reason->name}, {"message", impl_->reason->message}};
+    j["reason"] = {{"name", impl_->reason->name},
+                   {"message", detail::redact_userinfo(impl_->reason->message)}};
   }
   if (impl_->config) {
     j["method"] = impl_->config->method.empty() ? "GET" : impl_->config->method;
-    j["url"] = impl_->config->url;
+    // The config's url as given; its userinfo is a secret (headers, auth and
+    // proxy credentials are never printed at all).
+    j["url"] = detail::redact_userinfo(impl_->config->url);
   }
   if (impl_->response) j["status"] = impl_->response->status;
   return j;

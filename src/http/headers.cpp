@@ -10,6 +10,10 @@ constexpr char ascii_lower(char c) noexcept {
   return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
 }
 
+void clear_unset(std::vector<std::string>& unset, std::string_view name) {
+  std::erase_if(unset, [&](const std::string& n) { return iequals(n, name); });
+}
+
 }  // namespace
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
@@ -24,6 +28,7 @@ Headers::Headers(std::initializer_list<std::pair<std::string, std::string>> entr
 }
 
 Headers& Headers::set(std::string name, std::string value) {
+  if (!unset_.empty()) clear_unset(unset_, name);
   auto matches = [&](const Entry& e) { return iequals(e.name, name); };
   auto first = std::find_if(entries_.begin(), entries_.end(), matches);
   if (first == entries_.end()) {
@@ -36,12 +41,24 @@ Headers& Headers::set(std::string name, std::string value) {
 }
 
 Headers& Headers::append(std::string name, std::string value) {
+  if (!unset_.empty()) clear_unset(unset_, name);
   entries_.push_back({std::move(name), std::move(value)});
   return *this;
 }
 
 std::size_t Headers::remove(std::string_view name) {
   return std::erase_if(entries_, [&](const Entry& e) { return iequals(e.name, name); });
+}
+
+Headers& Headers::unset(std::string name) {
+  remove(name);
+  if (!is_unset(name)) unset_.push_back(std::move(name));
+  return *this;
+}
+
+bool Headers::is_unset(std::string_view name) const {
+  return std::any_of(unset_.begin(), unset_.end(),
+                     [&](const std::string& n) { return iequals(n, name); });
 }
 
 bool Headers::has(std::string_view name) const {
@@ -82,6 +99,7 @@ Headers& Headers::merge(const Headers& other) {
       continue;
     }
     done.push_back(&entry);
+    if (!unset_.empty()) clear_unset(unset_, entry.name);
 
     std::vector<Entry> replacement;
     for (const auto& e : other.entries_) {
@@ -95,6 +113,7 @@ Headers& Headers::merge(const Headers& other) {
     entries_.insert(entries_.begin() + static_cast<std::ptrdiff_t>(std::min(at, entries_.size())),
                     replacement.begin(), replacement.end());
   }
+  for (const auto& name : other.unset_) unset(name);
   return *this;
 }
 

@@ -7,6 +7,8 @@
 #include <barrier>
 #include <memory>
 #include <optional>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -113,6 +115,44 @@ TEST(AbortRace, SelfDeregistrationWhileOthersDeregister) {
     controller.abort();
     remover.join();
     ASSERT_LE(other_runs.load(), 1);
+  }
+}
+
+// Issue 8, defect 3: a throwing callback must leave the bookkeeping as a
+// normal one does, so registrations destroyed on other threads while (or
+// after) it throws neither hang nor touch freed memory.
+TEST(AbortRace, ThrowingCallbacksWhileRegistrationsAreDestroyedElsewhere) {
+  for (int round = 0; round < kRounds; ++round) {
+    AbortController controller;
+    auto dependent = AbortSignal::any({controller.signal()});
+    std::atomic<int> runs{0};
+    std::vector<std::optional<AbortRegistration>> regs(6);
+    for (std::size_t i = 0; i < regs.size(); ++i) {
+      const AbortSignal& on = i % 2 ? dependent : controller.signal();
+      regs[i].emplace(on.on_abort([&runs, i](const AbortReason&) {
+        ++runs;
+        if (i % 3 == 0) throw std::runtime_error("callback " + std::to_string(i));
+      }));
+    }
+    std::barrier start(3);
+    std::thread remover_a([&] {
+      start.arrive_and_wait();
+      for (std::size_t i = 0; i < regs.size(); i += 2) regs[i].reset();
+    });
+    std::thread remover_b([&] {
+      start.arrive_and_wait();
+      for (std::size_t i = 1; i < regs.size(); i += 2) regs[i].reset();
+    });
+    start.arrive_and_wait();
+    try {
+      controller.abort();
+    } catch (const std::runtime_error&) {
+      // a throwing callback ran before its registration went
+    }
+    remover_a.join();
+    remover_b.join();
+    ASSERT_LE(runs.load(), 6);
+    ASSERT_TRUE(dependent.aborted());
   }
 }
 

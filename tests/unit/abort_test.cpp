@@ -8,11 +8,14 @@
 #include <filesystem>
 #include <future>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "abort/signal_state.hpp"
 #include "abort/timer_service.hpp"
+#include "support/test_server.hpp"
+#include "tether/client.hpp"
 #include "tether/error.hpp"
 
 using namespace std::chrono_literals;
@@ -20,6 +23,14 @@ using tether::AbortController;
 using tether::AbortReason;
 using tether::AbortRegistration;
 using tether::AbortSignal;
+
+#if defined(__SANITIZE_ADDRESS__)
+// A registration destroyed after its callback threw used to write through a
+// pointer into abort()'s dead stack frame; ASan sees that only with fake stacks.
+extern "C" const char* __asan_default_options() {
+  return "detect_stack_use_after_return=1";
+}
+#endif
 
 namespace {
 
@@ -252,6 +263,147 @@ TEST(AbortSignal, StaticAbortIsAlreadyAborted) {
   EXPECT_EQ(plain.reason()->name, "AbortError");
   auto custom = AbortSignal::abort({"Custom", "why"});
   EXPECT_EQ(*custom.reason(), (AbortReason{"Custom", "why"}));
+}
+
+// --- callbacks that throw (issue 8, defect 3) ---
+
+TEST(AbortSignalThrowingCallback, OthersStillRunAndAbortRethrowsTheFirst) {
+  AbortController controller;
+  std::vector<int> order;
+  auto r1 = controller.signal().on_abort([&](const AbortReason&) { order.push_back(1); });
+  auto r2 = controller.signal().on_abort([&](const AbortReason&) {
+    order.push_back(2);
+    throw std::runtime_error("first");
+  });
+  auto r3 = controller.signal().on_abort([&](const AbortReason&) {
+    order.push_back(3);
+    throw std::logic_error("second");
+  });
+  auto r4 = controller.signal().on_abort([&](const AbortReason&) { order.push_back(4); });
+  try {
+    controller.abort();
+    FAIL() << "abort() did not rethrow";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "first");
+  }
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3, 4}));
+  EXPECT_TRUE(controller.signal().aborted());
+  EXPECT_FALSE(controller.abort());  // already aborted: nothing runs, nothing throws
+  EXPECT_EQ(tether::detail::listener_count(controller.signal()), 0u);
+}
+
+TEST(AbortSignalThrowingCallback, ItsRegistrationIsSafeToDestroyOnTheSameThread) {
+  AbortController controller;
+  std::optional<AbortRegistration> reg;
+  reg.emplace(controller.signal().on_abort([](const AbortReason&) { throw 42; }));
+  EXPECT_THROW(controller.abort(), int);
+  reg.reset();  // touched a dead stack frame before: ASan reports it
+  auto later = controller.signal().on_abort([](const AbortReason&) {});
+  EXPECT_FALSE(later);  // ran at once, as on any aborted signal
+}
+
+TEST(AbortSignalThrowingCallback, ItsRegistrationIsSafeToDestroyOnAnotherThread) {
+  AbortController controller;
+  auto reg = std::make_shared<AbortRegistration>(
+      controller.signal().on_abort([](const AbortReason&) { throw std::runtime_error("x"); }));
+  EXPECT_THROW(controller.abort(), std::runtime_error);
+  // Before the fix this waited forever for a callback that would never finish.
+  auto done = std::async(std::launch::async, [reg] { reg->reset(); });
+  EXPECT_EQ(done.wait_for(10s), std::future_status::ready);
+}
+
+TEST(AbortSignalThrowingCallback, ACallbackMayDestroyItsOwnRegistrationAndThrow) {
+  AbortController controller;
+  std::optional<AbortRegistration> self;
+  bool later_ran = false;
+  self.emplace(controller.signal().on_abort([&](const AbortReason&) {
+    self.reset();
+    throw std::runtime_error("after reset");
+  }));
+  auto later = controller.signal().on_abort([&](const AbortReason&) { later_ran = true; });
+  EXPECT_THROW(controller.abort(), std::runtime_error);
+  EXPECT_TRUE(later_ran);
+}
+
+TEST(AbortSignalThrowingCallback, DependentsOfAnyStillFire) {
+  AbortController source;
+  auto any = AbortSignal::any({source.signal()});
+  auto nested = AbortSignal::any({any});
+  bool any_ran = false, nested_ran = false;
+  auto thrower =
+      source.signal().on_abort([](const AbortReason&) { throw std::runtime_error("s"); });
+  auto r1 = any.on_abort([&](const AbortReason&) { any_ran = true; });
+  auto r2 = nested.on_abort([&](const AbortReason&) { nested_ran = true; });
+  EXPECT_THROW(source.abort(), std::runtime_error);
+  EXPECT_TRUE(any_ran);
+  EXPECT_TRUE(nested_ran);
+}
+
+TEST(AbortSignalThrowingCallback, ACallbackOfADependentIsRethrownFromTheSourcesAbort) {
+  AbortController source;
+  auto any = AbortSignal::any({source.signal()});
+  bool source_ran = false;
+  auto r1 = any.on_abort([](const AbortReason&) { throw std::runtime_error("dependent"); });
+  auto r2 = source.signal().on_abort([&](const AbortReason&) { source_ran = true; });
+  EXPECT_THROW(source.abort(), std::runtime_error);
+  EXPECT_TRUE(source_ran);
+  EXPECT_TRUE(any.aborted());
+}
+
+TEST(AbortSignalThrowingCallback, TheStopTokenIsStillRequested) {
+  AbortController controller;
+  std::stop_token token = controller.signal().stop_token();
+  auto reg = controller.signal().on_abort([](const AbortReason&) { throw 1; });
+  EXPECT_THROW(controller.abort(), int);
+  EXPECT_TRUE(token.stop_requested());
+}
+
+TEST(AbortSignalThrowingCallback, OnAnAbortedSignalTheExceptionLeavesOnAbort) {
+  auto signal = AbortSignal::abort();
+  EXPECT_THROW(
+      { auto reg = signal.on_abort([](const AbortReason&) { throw std::runtime_error("now"); }); },
+      std::runtime_error);
+  EXPECT_EQ(tether::detail::listener_count(signal), 0u);
+}
+
+TEST(AbortSignalThrowingCallback, OnTheTimerThreadTheExceptionIsDroppedAndOthersRun) {
+  auto signal = AbortSignal::timeout(1ms);
+  std::atomic<bool> other_ran{false};
+  auto thrower = signal.on_abort([](const AbortReason&) { throw std::runtime_error("timer"); });
+  auto other = signal.on_abort([&](const AbortReason&) { other_ran = true; });
+  EXPECT_TRUE(wait_until([&] { return other_ran.load(); }));
+  // The timer thread survived: a later timeout still fires.
+  auto next = AbortSignal::timeout(1ms);
+  EXPECT_TRUE(wait_until([&] { return next.aborted(); }));
+}
+
+TEST(AbortSignalThrowingCallback, ThroughAStopTokenTheExceptionIsDroppedAndOthersRun) {
+  std::stop_source source;
+  auto signal = AbortSignal::from(source.get_token());
+  bool other_ran = false;
+  auto thrower = signal.on_abort([](const AbortReason&) { throw std::runtime_error("stop"); });
+  auto other = signal.on_abort([&](const AbortReason&) { other_ran = true; });
+  EXPECT_TRUE(source.request_stop());  // a std::stop_callback that threw would terminate
+  EXPECT_TRUE(signal.aborted());
+  EXPECT_TRUE(other_ran);
+}
+
+TEST(AbortSignalThrowingCallback, RequestsOnTheSignalStillSettle) {
+  // Tether's own callbacks come after the user's throwing one: the requests
+  // must still settle as canceled.
+  tether::test::TestServer server;
+  tether::Client client;
+  AbortController controller;
+  auto before = controller.signal().on_abort([](const AbortReason&) { throw 1; });
+  auto first = client.get(server.url("/headers-never"), {.signal = controller.signal()});
+  auto second = client.get(server.url("/headers-never"), {.signal = controller.signal()});
+  auto after = controller.signal().on_abort([](const AbortReason&) { throw 2; });
+  EXPECT_THROW(controller.abort(), int);
+  for (auto* f : {&first, &second}) {
+    auto r = f->result();
+    ASSERT_FALSE(r);
+    EXPECT_TRUE(r.error().is_cancel());
+  }
 }
 
 // --- timeout ---

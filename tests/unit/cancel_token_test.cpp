@@ -150,3 +150,31 @@ TEST(CancelToken, AnyOfTokenAndSignal) {
   EXPECT_TRUE(merged.aborted());
   EXPECT_EQ(merged.reason()->message, "Operation canceled by the user.");
 }
+
+TEST(CancelToken, AThrowingSubscriberDoesNotStopTheOthersAndCancelRethrows) {
+  auto source = tether::CancelToken::source();
+  std::vector<std::string> seen;
+  auto r1 =
+      source.token.subscribe([&](const tether::Cancel& c) { seen.push_back("1:" + c.message); });
+  auto r2 = source.token.subscribe([&](const tether::Cancel&) {
+    seen.push_back("2");
+    throw std::runtime_error("subscriber");
+  });
+  auto r3 = source.token.subscribe([&](const tether::Cancel&) { seen.push_back("3"); });
+  EXPECT_THROW(source.cancel("bye"), std::runtime_error);
+  EXPECT_EQ(seen, (std::vector<std::string>{"1:bye", "2", "3"}));
+  EXPECT_TRUE(source.token.requested());
+  EXPECT_NO_THROW(source.cancel("again"));  // the first call won; nothing runs again
+  r2.reset();                               // safe after the throw
+}
+
+TEST(CancelToken, TheExecutorsCancelFunctionRethrowsToo) {
+  tether::CancelToken::CancelFunction cancel;
+  tether::CancelToken token([&](tether::CancelToken::CancelFunction c) { cancel = std::move(c); });
+  bool other_ran = false;
+  auto r1 = token.subscribe([](const tether::Cancel&) { throw std::runtime_error("x"); });
+  auto r2 = token.subscribe([&](const tether::Cancel&) { other_ran = true; });
+  EXPECT_THROW(cancel("stop"), std::runtime_error);
+  EXPECT_TRUE(other_ran);
+  EXPECT_TRUE(token.requested());
+}

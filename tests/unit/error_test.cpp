@@ -5,6 +5,10 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "core/redact.hpp"
+#include "tether/request.hpp"
+#include "tether/response.hpp"
+
 using tether::Error;
 using tether::ErrorCode;
 
@@ -86,4 +90,64 @@ TEST(Error, ToJson) {
   EXPECT_EQ(c["name"], "CanceledError");
   EXPECT_EQ(c["code"], "ERR_CANCELED");
   EXPECT_EQ(c["reason"]["message"], "why");
+}
+
+// --- secrets (issue 8, defect 11) ---
+
+TEST(Redact, ReplacesTheUserinfoOfAUrl) {
+  using tether::detail::redact_userinfo;
+  EXPECT_EQ(redact_userinfo("http://user:pw@host/x?y#z"), "http://***@host/x?y#z");
+  EXPECT_EQ(redact_userinfo("https://token@host"), "https://***@host");
+  EXPECT_EQ(redact_userinfo("http://u:p@ss@host:8080/"), "http://***@host:8080/");  // last '@'
+  EXPECT_EQ(redact_userinfo("//user:pw@host/x"), "//***@host/x");
+  EXPECT_EQ(redact_userinfo("http://host/users/@me"), "http://host/users/@me");  // a path's '@'
+  EXPECT_EQ(redact_userinfo("http://host?to=a@b"), "http://host?to=a@b");
+  EXPECT_EQ(redact_userinfo("no url here"), "no url here");
+  EXPECT_EQ(redact_userinfo(""), "");
+}
+
+TEST(Redact, ReplacesEveryUrlInAMessage) {
+  using tether::detail::redact_userinfo;
+  EXPECT_EQ(redact_userinfo("Absolute URL \"http://a:b@h/\" refused, see 'https://c:d@i'"),
+            "Absolute URL \"http://***@h/\" refused, see 'https://***@i'");
+  EXPECT_EQ(redact_userinfo("Redirected to ftp://u:p@h/f: no"), "Redirected to ftp://***@h/f: no");
+}
+
+TEST(Error, WhatNeverShowsUrlUserinfo) {
+  Error e(ErrorCode::InvalidUrl, "Invalid URL: port out of range in http://alice:s3cret@h:99999/");
+  EXPECT_EQ(std::string(e.what()).find("s3cret"), std::string::npos);
+  EXPECT_EQ(std::string(e.what()).find("alice"), std::string::npos);
+  EXPECT_STREQ(e.what(), "Invalid URL: port out of range in http://***@h:99999/");
+  auto wrapped =
+      Error::from_exception(std::make_exception_ptr(std::runtime_error("at http://a:s3cret@h/")));
+  EXPECT_STREQ(wrapped.what(), "at http://***@h/");
+}
+
+TEST(Error, ToJsonNeverShowsSecrets) {
+  tether::RequestConfig config{.method = "POST",
+                               .url = "http://alice:s3cret@127.0.0.1/x",
+                               .headers = {{"Authorization", "Bearer s3cret-a"},
+                                           {"Proxy-Authorization", "Basic s3cret-p"},
+                                           {"Cookie", "sid=s3cret-c"}}};
+  config.auth = tether::Auth{"bob", "s3cret-auth"};
+  config.proxy = tether::Proxy{"http://carol:s3cret-proxy@127.0.0.1:3128", std::nullopt};
+  tether::Response response;
+  response.status = 401;
+  response.headers.append("Set-Cookie", "sid=s3cret-s");
+  auto e = Error(ErrorCode::BadRequest, "Request failed with status code 401")
+               .with_request(std::move(config), tether::RequestPhase::Body, true)
+               .with_response(std::move(response));
+  auto j = e.to_json();
+  const std::string dumped = j.dump();
+  EXPECT_EQ(dumped.find("s3cret"), std::string::npos) << dumped;
+  EXPECT_EQ(dumped.find("alice"), std::string::npos) << dumped;
+  EXPECT_EQ(j["url"], "http://***@127.0.0.1/x");
+  EXPECT_EQ(j["method"], "POST");
+  EXPECT_EQ(j["status"], 401);
+}
+
+TEST(Error, CancelMessagesNeverShowUrlUserinfo) {
+  auto e = Error::canceled({"CanceledError", "left http://a:s3cret@h/"});
+  EXPECT_STREQ(e.what(), "left http://***@h/");
+  EXPECT_EQ(e.to_json().dump().find("s3cret"), std::string::npos);
 }

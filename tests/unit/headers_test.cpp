@@ -171,3 +171,73 @@ TEST(Headers, EqualityIsOrderAndSpellingSensitive) {
   EXPECT_NE((Headers{{"A", "1"}, {"B", "2"}}), (Headers{{"B", "2"}, {"A", "1"}}));
   EXPECT_NE((Headers{{"A", "1"}}), (Headers{{"a", "1"}}));
 }
+
+// --- unset: removing a default header (issue 8, defect 7) ---
+
+TEST(HeadersUnset, RemovesTheNameAndIsNoEntry) {
+  Headers h{{"Accept", "a"}, {"X-Key", "k"}};
+  h.unset("x-key");
+  EXPECT_EQ(entries(h), (Pairs{{"Accept", "a"}}));
+  EXPECT_EQ(h.size(), 1u);
+  EXPECT_FALSE(h.has("X-Key"));
+  EXPECT_FALSE(h.get("X-Key"));
+  EXPECT_TRUE(h.is_unset("X-KEY"));
+  EXPECT_EQ(h.unset_names(), (std::vector<std::string>{"x-key"}));
+}
+
+TEST(HeadersUnset, OfAnEmptyHeadersIsStillEmptyButRemembered) {
+  Headers h;
+  h.unset("X-Key").unset("X-KEY");  // once per name
+  EXPECT_TRUE(h.empty());
+  EXPECT_EQ(h.begin(), h.end());
+  EXPECT_EQ(h.unset_names().size(), 1u);
+}
+
+TEST(HeadersUnset, MergedOverDefaultsRemovesTheirValue) {
+  Headers defaults{{"Authorization", "Bearer secret"}, {"Accept", "a"}};
+  Headers request;
+  request.unset("authorization");
+  defaults.merge(request);
+  EXPECT_EQ(entries(defaults), (Pairs{{"Accept", "a"}}));
+  EXPECT_TRUE(defaults.is_unset("Authorization"));
+}
+
+TEST(HeadersUnset, SurvivesAChainOfMerges) {
+  // defaults ← method defaults ← request: an unset in the middle still wins over
+  // the first, and a later set wins over the unset.
+  Headers common{{"X-A", "1"}, {"X-B", "1"}};
+  Headers by_method;
+  by_method.unset("X-A").unset("X-B");
+  Headers own{{"X-B", "2"}};
+  Headers middle = by_method;
+  middle.merge(own);
+  common.merge(middle);
+  EXPECT_EQ(entries(common), (Pairs{{"X-B", "2"}}));
+  EXPECT_TRUE(common.is_unset("X-A"));
+  EXPECT_FALSE(common.is_unset("X-B"));
+}
+
+TEST(HeadersUnset, SetOrAppendClearsTheMark) {
+  Headers h;
+  h.unset("X-A").unset("X-B");
+  h.set("x-a", "1").append("X-b", "2");
+  EXPECT_EQ(entries(h), (Pairs{{"x-a", "1"}, {"X-b", "2"}}));
+  EXPECT_TRUE(h.unset_names().empty());
+}
+
+TEST(HeadersUnset, MergingAValueOverAnUnsetClearsTheMark) {
+  Headers h;
+  h.unset("X-A");
+  h.merge(Headers{{"X-A", "back"}});
+  EXPECT_EQ(entries(h), (Pairs{{"X-A", "back"}}));
+  EXPECT_FALSE(h.is_unset("X-A"));
+}
+
+TEST(HeadersUnset, RemoveLeavesNoMark) {
+  Headers h{{"X-A", "1"}};
+  h.remove("X-A");
+  EXPECT_FALSE(h.is_unset("X-A"));
+  Headers defaults{{"X-A", "d"}};
+  defaults.merge(h);
+  EXPECT_EQ(entries(defaults), (Pairs{{"X-A", "d"}}));  // remove() does not reach defaults
+}
