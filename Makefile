@@ -28,15 +28,15 @@ test: build
 asan: setup
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTETHER_SANITIZE="address;undefined" \
 	  -DTETHER_BUILD_BENCH=OFF -DTETHER_BUILD_EXAMPLES=OFF $(CMAKE_FLAGS)
-	cmake --build build-asan -j $(JOBS) --target tether_unit_tests tether_concurrency_tests tether_integration_tests
-	cd build-asan && ctest --output-on-failure -j $(JOBS) -L 'unit|concurrency|integration'
+	cmake --build build-asan -j $(JOBS) --target tether_unit_tests tether_concurrency_tests tether_integration_tests tether_load_tests
+	cd build-asan && ctest --output-on-failure -j $(JOBS) -L 'unit|concurrency|integration|load'
 
 # The same suites under ThreadSanitizer (the concurrency suite is written for it).
 tsan: setup
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTETHER_SANITIZE=thread \
 	  -DTETHER_BUILD_BENCH=OFF -DTETHER_BUILD_EXAMPLES=OFF $(CMAKE_FLAGS)
-	cmake --build build-tsan -j $(JOBS) --target tether_unit_tests tether_concurrency_tests tether_integration_tests
-	cd build-tsan && ctest --output-on-failure -j $(JOBS) -L 'unit|concurrency|integration'
+	cmake --build build-tsan -j $(JOBS) --target tether_unit_tests tether_concurrency_tests tether_integration_tests tether_load_tests
+	cd build-tsan && ctest --output-on-failure -j $(JOBS) -L 'unit|concurrency|integration|load'
 
 # Micro-benchmarks of the primitives, then Tether against raw libcurl over
 # loopback (one table; see docs/performance.md).
