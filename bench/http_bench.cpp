@@ -46,6 +46,7 @@
 #include "support/external_servers.hpp"
 #include "support/server_process.hpp"
 #include "tether/client.hpp"
+#include "tether/limits.hpp"
 
 extern char** environ;
 
@@ -483,6 +484,7 @@ void print_table(const std::vector<Row>& rows) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  tether::raise_open_file_limit();  // thousands of sockets in flight, for both sides
   curl_global_init(CURL_GLOBAL_DEFAULT);
   if (argc >= 3 && std::string(argv[1]) == "--load") {
     int aborts = argc >= 4 ? std::atoi(argv[3]) : 500;

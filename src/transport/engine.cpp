@@ -2,8 +2,6 @@
 // become commands for the loop (see mailbox.cpp).
 #include "transport/engine.hpp"
 
-#include <sys/resource.h>
-
 #include <future>
 
 #include "transport/loop.hpp"
@@ -13,17 +11,9 @@ namespace tether::detail {
 namespace {
 
 void init_curl_once() {
+  // The process's limit on open files is left alone: see raise_open_file_limit.
   static std::once_flag once;
-  std::call_once(once, [] {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    // 10,000 transfers in flight need 10,000 sockets: lift the soft limit on
-    // open files to the hard one, as servers do.
-    rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-      limit.rlim_cur = std::min<rlim_t>(limit.rlim_max, 1 << 20);
-      setrlimit(RLIMIT_NOFILE, &limit);
-    }
-  });
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
 }  // namespace
