@@ -18,6 +18,31 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// A Content-Length value: a number, or a list of one number repeated
+// (RFC 9112 §6.3 lets a recipient accept "42, 42"); -1 for anything else.
+std::int64_t parse_content_length(std::string_view value) {
+  std::int64_t result = -1;
+  for (;;) {
+    auto comma = value.find(',');
+    std::string_view item = trim(value.substr(0, comma));
+    if (item.empty() || item.size() > 18) return -1;
+    std::int64_t n = 0;
+    for (char ch : item) {
+      if (ch < '0' || ch > '9') return -1;
+      n = n * 10 + (ch - '0');
+    }
+    if (result >= 0 && n != result) return -1;
+    result = n;
+    if (comma == std::string_view::npos) return result;
+    value.remove_prefix(comma + 1);
+  }
+}
+
+bool is_idempotent(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
+         method == "OPTIONS" || method == "TRACE";
+}
+
 }  // namespace
 
 size_t Engine::Loop::on_write(char* data, size_t size, size_t n, void* userp) {
@@ -30,7 +55,8 @@ size_t Engine::Loop::on_write(char* data, size_t size, size_t n, void* userp) {
       t.body_received + len > static_cast<std::uint64_t>(spec.max_content_length)) {
     t.failure = t.make_failure_ptr(
         ErrorCode::BadResponse,
-        "maxContentLength size of " + std::to_string(spec.max_content_length) + " exceeded");
+        "maxContentLength size of " + std::to_string(spec.max_content_length) + " exceeded",
+        TransportError::TooLarge);
     return 0;  // CURLE_WRITE_ERROR: the transfer stops here
   }
   t.body_received += len;
@@ -77,6 +103,7 @@ size_t Engine::Loop::on_header(char* data, size_t size, size_t n, void* userp) {
     t.set_phase(RequestPhase::AwaitHeaders);
     t.result.headers = Headers{};
     t.result.status_text.clear();
+    t.content_length = -1;
     auto sp = line.find(' ');
     if (sp != std::string_view::npos) {
       auto rest = line.substr(sp + 1);
@@ -102,14 +129,48 @@ size_t Engine::Loop::on_header(char* data, size_t size, size_t n, void* userp) {
   }
   auto colon = content.find(':');
   if (colon != std::string_view::npos) {
-    t.result.headers.append(std::string(trim(content.substr(0, colon))),
-                            std::string(trim(content.substr(colon + 1))));
+    std::string_view name = trim(content.substr(0, colon));
+    std::string_view value = trim(content.substr(colon + 1));
+    if (iequals(name, "Content-Length") && !framing_ok(t, value)) return 0;  // CURLE_WRITE_ERROR
+    t.result.headers.append(std::string(name), std::string(value));
   }
   return len;
 }
 
+bool Engine::Loop::framing_ok(Transfer& t, std::string_view content_length) {
+  // RFC 9112 §6.3: a Content-Length that is not a number, or two that differ,
+  // leave the end of the message ambiguous (where requests get smuggled):
+  // refuse the response rather than guess, as curl 7.88 does not.
+  std::int64_t n = parse_content_length(content_length);
+  if (n >= 0 && (t.content_length < 0 || t.content_length == n)) {
+    t.content_length = n;
+    return true;
+  }
+  std::string why = n < 0
+                        ? "invalid Content-Length \"" + std::string(content_length) + "\""
+                        : "two different Content-Length values (" +
+                              std::to_string(t.content_length) + " and " + std::to_string(n) + ")";
+  t.failure = t.make_failure_ptr(ErrorCode::BadResponse,
+                                 "ambiguous response framing: " + why + " (RFC 9112 6.3)",
+                                 TransportError::Protocol);
+  return false;
+}
+
 int Engine::Loop::on_prereq(void* userp, char*, char*, int, int) {
   auto& t = *static_cast<Transfer*>(userp);
+  // A second send of the same request: curl resends one whose reused
+  // connection closed before any answer (lib/transfer.c, Curl_retry_request),
+  // after the server may have read and acted on it. Fine for an idempotent
+  // method; any other is sent at most once.
+  if (t.sends++ > 0 && !is_idempotent(t.method)) {
+    bool sending = t.phase() == RequestPhase::Send;
+    t.failure = t.make_failure_ptr(
+        ErrorCode::Network,
+        "connection closed before a response, after the request may have reached the server; " +
+            t.method + " is not idempotent, so it was not sent again",
+        sending ? TransportError::Send : TransportError::Receive);
+    return CURL_PREREQFUNC_ABORT;
+  }
   // The connection is ready and the request goes out now: from here on the
   // server may see it.
   t.spec.status->maybe_delivered.store(true, std::memory_order_relaxed);

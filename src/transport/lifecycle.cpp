@@ -195,6 +195,7 @@ void Engine::Loop::check_idle(Clock::time_point now) {
       idle_deadlines_.emplace(next_due, id);
       continue;
     }
+    shut_socket(id);  // promptly, as an abort does (see shut_socket)
     curl_multi_remove_handle(multi_, t.easy);
     complete(t, timeout_failure(t.spec.clarify_timeout_error,
                                 "idle timeout of " + std::to_string(t.spec.idle_timeout.count()) +

@@ -165,6 +165,7 @@ struct Engine::Loop {
   static size_t on_read(char* buffer, size_t size, size_t n, void* userp);
   static int on_seek(void* userp, curl_off_t offset, int origin);
   static size_t on_header(char* data, size_t size, size_t n, void* userp);
+  static bool framing_ok(Transfer& t, std::string_view content_length);
   static int on_prereq(void* userp, char*, char*, int, int);
   static CURLcode on_ssl_ctx(CURL*, void*, void* userp);
   static int on_progress(void* userp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,

@@ -5,6 +5,15 @@
 
 namespace tether::detail {
 
+namespace {
+
+#ifndef TETHER_VERSION
+#define TETHER_VERSION "0"
+#endif
+constexpr const char* kUserAgent = "tether/" TETHER_VERSION;
+
+}  // namespace
+
 void Engine::Loop::configure(Transfer& t) {
   CURL* e = t.easy;
   if (t.method.empty()) {  // the first time; a redirect keeps what was taken here
@@ -37,6 +46,17 @@ void Engine::Loop::configure(Transfer& t) {
   curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, &Loop::on_close_socket);
   curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
   curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, &Loop::on_prereq);
+  // An abort while the name resolves must not wait for the resolver thread
+  // inside curl_multi_remove_handle: with this, curl leaves it to finish alone.
+  curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
+  // A cold burst to one origin waits for the first connection to say whether
+  // it speaks HTTP/2, and then shares it, rather than opening one each. (Not
+  // where HTTP/2 cannot come: the burst would wait one connect for nothing.)
+  HttpVersion v = t.spec.http_version;
+  bool https = t.url.rfind("https:", 0) == 0;
+  if ((https && v != HttpVersion::Http1_1) || v == HttpVersion::Http2PriorKnowledge) {
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+  }
   if (t.url.rfind("https:", 0) == 0) {
     curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, &Loop::on_ssl_ctx);
     curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, &t);
@@ -89,6 +109,8 @@ void Engine::Loop::configure_headers(Transfer& t) {
   }
   if (t.has_body || t.mime) t.header_list = curl_slist_append(t.header_list, "Expect:");
   if (t.header_list) curl_easy_setopt(t.easy, CURLOPT_HTTPHEADER, t.header_list);
+  // Ours unless the user named one (any case; an empty value sends none).
+  if (!spec.headers.has("User-Agent")) curl_easy_setopt(t.easy, CURLOPT_USERAGENT, kUserAgent);
 }
 
 namespace {

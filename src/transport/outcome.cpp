@@ -18,8 +18,10 @@ struct Row {
 // ERR_NETWORK / Other with curl's text.
 constexpr Row kRows[] = {
     {CURLE_URL_MALFORMAT, ErrorCode::InvalidUrl, TransportError::None, "invalid URL"},
-    {CURLE_UNSUPPORTED_PROTOCOL, ErrorCode::InvalidUrl, TransportError::None,
-     "unsupported protocol"},
+    // The client layer lets only http(s) URLs through, so this is curl
+    // refusing a response without a status line (HTTP/0.9).
+    {CURLE_UNSUPPORTED_PROTOCOL, ErrorCode::Network, TransportError::Protocol,
+     "the server's response is not valid HTTP"},
     {CURLE_COULDNT_RESOLVE_HOST, ErrorCode::Network, TransportError::Resolve,
      "host name did not resolve"},
     {CURLE_COULDNT_RESOLVE_PROXY, ErrorCode::Network, TransportError::Proxy,

@@ -125,9 +125,19 @@ int Engine::Loop::on_socket(CURL* easy, curl_socket_t s, int what, void* userp, 
 
 int Engine::Loop::on_close_socket(void* userp, curl_socket_t s) {
   auto* loop = static_cast<Loop*>(userp);
+  SocketState& state = loop->socket_state(s);
+  // curl closes the connection of a transfer whose timeout fired, gracefully:
+  // make it abortive, as for an abort, so that the close reaches a server
+  // that stopped reading (a FIN would wait behind the unread request bytes).
+  if (state.owner != 0) {
+    auto it = loop->transfers_.find(state.owner);
+    if (it != loop->transfers_.end() && it->second->past_deadline(Clock::now())) {
+      make_close_abortive(s);
+    }
+  }
   // Closing drops the epoll entry; forget it so a new socket that gets the
   // same number is added afresh.
-  loop->socket_state(s) = SocketState{};
+  state = SocketState{};
   return close(s);
 }
 

@@ -44,6 +44,7 @@ TEST(Outcome, MapsEachCurlResultToItsCodeAndDetail) {
       {CURLE_RECV_ERROR, P::Send, 0, ErrorCode::Network, T::Send},
       {CURLE_GOT_NOTHING, P::AwaitHeaders, 0, ErrorCode::Network, T::Receive},
       {CURLE_PARTIAL_FILE, P::Body, 0, ErrorCode::Network, T::Receive},
+      {CURLE_UNSUPPORTED_PROTOCOL, P::AwaitHeaders, 0, ErrorCode::Network, T::Protocol},
       {CURLE_WEIRD_SERVER_REPLY, P::AwaitHeaders, 0, ErrorCode::Network, T::Protocol},
       {CURLE_HTTP2, P::Body, 0, ErrorCode::Network, T::Protocol},
       {CURLE_HTTP2_STREAM, P::Body, 0, ErrorCode::Network, T::Protocol},
