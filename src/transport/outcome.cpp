@@ -126,9 +126,12 @@ TransferFailure classify(const CurlOutcome& o) {
       break;
     case CURLE_OUT_OF_MEMORY:
       // curl before 8.6 reports a header over its limit (100 KiB) this way.
+      // (curl's own text, "Out of memory", would mislead: it is left out.)
       if (o.phase == RequestPhase::AwaitHeaders) {
-        return make(o, ErrorCode::BadResponse, TransportError::TooLarge,
-                    "response headers too large");
+        CurlOutcome quiet = o;
+        quiet.detail = {};
+        return make(quiet, ErrorCode::BadResponse, TransportError::TooLarge,
+                    "response headers too large (over libcurl's limit of 100 KiB for one header)");
       }
       break;
     default:

@@ -245,6 +245,23 @@ TEST_F(Engine, SendsItsUserAgentUnlessTheUserSetsOne) {
 
 // --- the open-file limit is the application's ---
 
+TEST(Limits, ClientsLeaveTheOpenFileLimitAlone) {
+  TestServer server;  // (the test server raises the limit for itself: before the check)
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit lowered = saved;
+  lowered.rlim_cur = std::min<rlim_t>(saved.rlim_max, 512);  // below the hard limit
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &lowered), 0);
+  {
+    Client client;
+    EXPECT_TRUE(client.get(server.url("/ok")).result());
+  }
+  rlimit after{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &after), 0);
+  EXPECT_EQ(after.rlim_cur, lowered.rlim_cur) << "a client raised the process's limit";
+  setrlimit(RLIMIT_NOFILE, &saved);
+}
+
 TEST(Limits, RaiseOpenFileLimitIsExplicit) {
   rlimit before{};
   ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &before), 0);
@@ -293,7 +310,8 @@ struct Http2 : ::testing::Test {
 TEST_F(Http2, ColdBurstSharesOneConnection) {
   constexpr int kBurst = 8;
   std::vector<tether::Future<Response>> futures;
-  for (int i = 0; i < kBurst; ++i) futures.push_back(client.request(config("/hello.txt?burst=" + std::to_string(i))));
+  for (int i = 0; i < kBurst; ++i)
+    futures.push_back(client.request(config("/hello.txt?burst=" + std::to_string(i))));
   for (auto& f : futures) {
     auto r = f.result();
     ASSERT_TRUE(r) << r.error().what();
