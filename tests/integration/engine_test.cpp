@@ -2,6 +2,8 @@
 // transport failures classified, ambiguous framing refused, a non-idempotent
 // request sent at most once, timeouts that reach the socket, HTTP/2 sharing,
 // the default User-Agent.
+#include <dlfcn.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -9,7 +11,9 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,6 +31,32 @@ using tether::RequestPhase;
 using tether::Response;
 using tether::TransportError;
 using tether::test::TestServer;
+
+// A slow name resolution without any lookup leaving the process: this
+// definition of getaddrinfo interposes on libc's for the whole test binary
+// (libcurl's resolver thread included). Every name but kSlowName goes to libc;
+// kSlowName blocks until released and then fails, never reaching libc.
+namespace slow_dns {
+constexpr std::string_view kSlowName = "slow-dns.tether.test";
+std::mutex mu;
+std::condition_variable cv;
+bool entered = false;
+bool released = false;
+}  // namespace slow_dns
+
+extern "C" int getaddrinfo(const char* node, const char* service, const addrinfo* hints,
+                           addrinfo** res) {
+  if (node && node == slow_dns::kSlowName) {
+    std::unique_lock lock(slow_dns::mu);
+    slow_dns::entered = true;
+    slow_dns::cv.notify_all();
+    slow_dns::cv.wait(lock, [] { return slow_dns::released; });
+    return EAI_NONAME;
+  }
+  using Fn = int (*)(const char*, const char*, const addrinfo*, addrinfo**);
+  static const auto real = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, "getaddrinfo"));
+  return real(node, service, hints, res);
+}
 
 namespace {
 
@@ -227,6 +257,39 @@ TEST_F(Engine, IdleTimeoutResetsAStalledUpload) {
   EXPECT_EQ(e.transport(), TransportError::Timeout);
   EXPECT_TRUE(server.wait_for_client_close("t=idle-timeout", kGenerous))
       << "the server never saw the connection close";
+}
+
+// --- an abort during DNS does not block the loop ---
+
+TEST_F(Engine, AbortWhileResolvingDoesNotBlockTheLoop) {
+  // Only where the interposer above is what the dynamic linker finds (else the
+  // made-up name could reach a real resolver).
+  using Fn = int (*)(const char*, const char*, const addrinfo*, addrinfo**);
+  if (reinterpret_cast<Fn>(dlsym(RTLD_DEFAULT, "getaddrinfo")) != &getaddrinfo) {
+    GTEST_SKIP() << "getaddrinfo is not interposed in this build";
+  }
+  struct Release {  // whatever happens, the resolver thread ends
+    ~Release() {
+      std::lock_guard lock(slow_dns::mu);
+      slow_dns::released = true;
+      slow_dns::cv.notify_all();
+    }
+  } release;
+  tether::AbortController controller;
+  auto resolving = client.get("http://" + std::string(slow_dns::kSlowName) + ":1/",
+                              {.signal = controller.signal()});
+  {
+    std::unique_lock lock(slow_dns::mu);
+    ASSERT_TRUE(slow_dns::cv.wait_for(lock, kGenerous, [] { return slow_dns::entered; }));
+  }
+  controller.abort();
+  auto e = fails(std::move(resolving));
+  EXPECT_TRUE(e.is_cancel());
+  EXPECT_EQ(e.phase(), RequestPhase::Connect);
+  // The lookup is still blocked; the loop must not be waiting for it.
+  auto next = client.get(server.url("/ok"));
+  ASSERT_TRUE(next.wait_for(kGenerous)) << "the loop is stuck behind the resolver thread";
+  EXPECT_TRUE(next.result());
 }
 
 // --- User-Agent ---
