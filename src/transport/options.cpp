@@ -14,28 +14,36 @@ constexpr const char* kUserAgent = "tether/" TETHER_VERSION;
 
 }  // namespace
 
+namespace {
+
+// The first time a transfer is configured it takes its method, URL and body
+// from the spec; a redirect keeps what was taken (and may change it).
+void adopt_request(Transfer& t) {
+  t.method = t.spec.method;
+  t.url = t.spec.url;
+  if (const std::optional<Form>& form = t.spec.form) {
+    t.mime = curl_mime_init(t.easy);
+    for (const Form::Part& part : form->parts()) {
+      curl_mimepart* p = curl_mime_addpart(t.mime);
+      curl_mime_name(p, part.name.c_str());
+      curl_mime_data(p, part.value.data(), part.value.size());
+      if (!part.filename.empty()) {
+        curl_mime_filename(p, part.filename.c_str());
+        curl_mime_type(
+            p, part.content_type.empty() ? "application/octet-stream" : part.content_type.c_str());
+      }
+    }
+  } else if (t.spec.has_payload) {
+    t.payload = std::move(t.spec.payload);
+    t.has_body = true;
+  }
+}
+
+}  // namespace
+
 void Engine::Loop::configure(Transfer& t) {
   CURL* e = t.easy;
-  if (t.method.empty()) {  // the first time; a redirect keeps what was taken here
-    t.method = t.spec.method;
-    t.url = t.spec.url;
-    if (const std::optional<Form>& form = t.spec.form) {
-      t.mime = curl_mime_init(e);
-      for (const Form::Part& part : form->parts()) {
-        curl_mimepart* p = curl_mime_addpart(t.mime);
-        curl_mime_name(p, part.name.c_str());
-        curl_mime_data(p, part.value.data(), part.value.size());
-        if (!part.filename.empty()) {
-          curl_mime_filename(p, part.filename.c_str());
-          curl_mime_type(p, part.content_type.empty() ? "application/octet-stream"
-                                                      : part.content_type.c_str());
-        }
-      }
-    } else if (t.spec.has_payload) {
-      t.payload = std::move(t.spec.payload);
-      t.has_body = true;
-    }
-  }
+  if (t.method.empty()) adopt_request(t);
 
   set_pointers(t);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
