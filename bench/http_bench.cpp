@@ -145,6 +145,7 @@ class RawCurl {
   std::uint64_t start(const std::string& url, std::function<void(Transfer&, CURLcode)> done) {
     auto t = std::make_unique<Transfer>();
     t->easy = baseline_easy(url, &t->body, t.get());
+    t->done = std::move(done);
     std::uint64_t id = next_id_++;
     ids_[t.get()] = id;
     curl_multi_add_handle(multi_, t->easy);
