@@ -131,7 +131,10 @@ size_t Engine::Loop::on_header(char* data, size_t size, size_t n, void* userp) {
   if (colon != std::string_view::npos) {
     std::string_view name = trim(content.substr(0, colon));
     std::string_view value = trim(content.substr(colon + 1));
-    if (iequals(name, "Content-Length") && !framing_ok(t, value)) return 0;  // CURLE_WRITE_ERROR
+    // (The length test first: most header lines are not this one.)
+    if (name.size() == 14 && iequals(name, "Content-Length") && !framing_ok(t, value)) {
+      return 0;  // CURLE_WRITE_ERROR
+    }
     t.result.headers.append(std::string(name), std::string(value));
   }
   return len;
