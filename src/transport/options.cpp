@@ -10,7 +10,11 @@ namespace {
 #ifndef TETHER_VERSION
 #define TETHER_VERSION "0"
 #endif
-constexpr const char* kUserAgent = "tether/" TETHER_VERSION;
+// Our User-Agent, as a header line of a constant list: curl sends a custom
+// header line as it is, where CURLOPT_USERAGENT costs it a formatted
+// allocation per request.
+char kUserAgentLine[] = "User-Agent: tether/" TETHER_VERSION;
+curl_slist kUserAgentOnly{kUserAgentLine, nullptr};
 
 }  // namespace
 
@@ -111,14 +115,19 @@ void Engine::Loop::configure_headers(Transfer& t) {
     std::string line = h.value.empty() ? h.name + ";" : h.name + ": " + h.value;
     t.header_list = curl_slist_append(t.header_list, line.c_str());
   }
+  // Ours unless the user named one (any case; an empty value sends none).
+  bool own_agent = !spec.headers.has("User-Agent");
+  if (own_agent && t.header_list) t.header_list = curl_slist_append(t.header_list, kUserAgentLine);
   if (!has_content_type && t.has_body && !spec.payload_type.empty()) {
     t.header_list =
         curl_slist_append(t.header_list, ("Content-Type: " + spec.payload_type).c_str());
   }
   if (t.has_body || t.mime) t.header_list = curl_slist_append(t.header_list, "Expect:");
-  if (t.header_list) curl_easy_setopt(t.easy, CURLOPT_HTTPHEADER, t.header_list);
-  // Ours unless the user named one (any case; an empty value sends none).
-  if (!spec.headers.has("User-Agent")) curl_easy_setopt(t.easy, CURLOPT_USERAGENT, kUserAgent);
+  if (t.header_list) {
+    curl_easy_setopt(t.easy, CURLOPT_HTTPHEADER, t.header_list);
+  } else if (own_agent) {
+    curl_easy_setopt(t.easy, CURLOPT_HTTPHEADER, &kUserAgentOnly);
+  }
 }
 
 namespace {
