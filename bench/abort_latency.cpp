@@ -15,6 +15,7 @@
 #include "client/client_core.hpp"
 #include "support/test_server.hpp"
 #include "tether/client.hpp"
+#include "tether/limits.hpp"
 
 using Clock = std::chrono::steady_clock;
 
@@ -36,6 +37,7 @@ void report(const char* what, std::vector<double> samples) {
 int main(int argc, char** argv) {
   const int aborts = argc > 1 ? std::atoi(argv[1]) : 500;
   const int background = argc > 2 ? std::atoi(argv[2]) : 0;
+  tether::raise_open_file_limit();  // background transfers each hold a socket
   tether::test::TestServer server;
   tether::Client client;
 

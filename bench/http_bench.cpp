@@ -46,6 +46,7 @@
 #include "support/external_servers.hpp"
 #include "support/server_process.hpp"
 #include "tether/client.hpp"
+#include "tether/limits.hpp"
 
 extern char** environ;
 
@@ -144,6 +145,7 @@ class RawCurl {
   std::uint64_t start(const std::string& url, std::function<void(Transfer&, CURLcode)> done) {
     auto t = std::make_unique<Transfer>();
     t->easy = baseline_easy(url, &t->body, t.get());
+    t->done = std::move(done);
     std::uint64_t id = next_id_++;
     ids_[t.get()] = id;
     curl_multi_add_handle(multi_, t->easy);
@@ -483,6 +485,7 @@ void print_table(const std::vector<Row>& rows) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  tether::raise_open_file_limit();  // thousands of sockets in flight, for both sides
   curl_global_init(CURL_GLOBAL_DEFAULT);
   if (argc >= 3 && std::string(argv[1]) == "--load") {
     int aborts = argc >= 4 ? std::atoi(argv[3]) : 500;

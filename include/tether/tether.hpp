@@ -12,6 +12,7 @@
 #include "tether/future.hpp"        // IWYU pragma: export
 #include "tether/headers.hpp"       // IWYU pragma: export
 #include "tether/interceptors.hpp"  // IWYU pragma: export
+#include "tether/limits.hpp"        // IWYU pragma: export
 #include "tether/params.hpp"        // IWYU pragma: export
 #include "tether/request.hpp"       // IWYU pragma: export
 #include "tether/response.hpp"      // IWYU pragma: export

@@ -6,6 +6,7 @@
 #include "client/client_core.hpp"
 #include "support/server_process.hpp"
 #include "tether/client.hpp"
+#include "tether/limits.hpp"
 
 using namespace std::chrono_literals;
 
@@ -20,6 +21,9 @@ constexpr std::size_t kInFlight = 10'000;
 TEST(Load, TenThousandInFlightAbortedByOneSignal) {
   // The server runs in a process of its own: 10,000 sockets on each side would
   // not fit in one process's descriptor limit.
+  // Each transfer holds a socket: lift the soft limit on open files, which
+  // Tether leaves to the application.
+  ASSERT_GE(tether::raise_open_file_limit(), kInFlight + 100) << "the hard limit is too low";
   tether::test::TestServerProcess server;
   tether::Client client;
   tether::AbortController controller;

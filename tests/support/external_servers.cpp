@@ -505,6 +505,10 @@ std::string nginx_config(const fs::path& dir, std::uint16_t https, std::uint16_t
       " application/octet-stream bin; }\n";
   conf += "  default_type application/octet-stream;\n";
   conf += "  access_log " + d + "/access.log;\n";
+  // One line per request with the number of the connection it came on, so
+  // tests can count connections (see NginxServer::requests).
+  conf += "  log_format tether_conn '$connection $status $request_uri';\n";
+  conf += "  access_log " + d + "/connections.log tether_conn;\n";
   for (const char* kind : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"})
     conf += std::string("  ") + kind + "_temp_path " + d + "/tmp/" + kind + ";\n";
   conf += "  sendfile on;\n";
@@ -519,6 +523,10 @@ std::string nginx_config(const fs::path& dir, std::uint16_t https, std::uint16_t
   conf += "    listen 127.0.0.1:" + std::to_string(http) + ";\n";
   conf += "    server_name localhost;\n";
   conf += "    root " + d + "/www;\n";
+  conf += "    location /slow/ {\n";
+  conf += "      alias " + d + "/www/;\n";
+  conf += "      limit_rate 1m;\n";
+  conf += "    }\n";
   conf += "    location = /echo-status {\n";
   conf += "      default_type text/plain;\n";
   conf += "      return 200 \"$server_protocol\\n\";\n";
@@ -670,6 +678,14 @@ std::string NginxServer::ca_file() const {
 }
 std::string NginxServer::big_file_path() const {
   return (state_->dir.path() / "www" / "big.bin").string();
+}
+
+std::vector<NginxServer::LoggedRequest> NginxServer::requests() const {
+  std::vector<LoggedRequest> out;
+  std::ifstream in(state_->dir.path() / "connections.log");
+  LoggedRequest r;
+  while (in >> r.connection >> r.status >> r.target) out.push_back(r);
+  return out;
 }
 
 bool NginxServer::available() {

@@ -23,6 +23,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tether::test {
 
@@ -57,6 +58,7 @@ class HttpbinServer {
 //   /big.bin      4 MiB of pseudo-random bytes (application/octet-stream); the same
 //                 bytes are on disk at big_file_path()
 //   /echo-status  "$server_protocol\n", i.e. "HTTP/2.0\n" or "HTTP/1.1\n" (text/plain)
+//   /slow/<file>  any of the above files, sent at 1 MB/s (so /slow/big.bin takes ~4 s)
 // gzip is on for text/plain, text/html and application/json (any size), when asked.
 class NginxServer {
  public:
@@ -80,6 +82,15 @@ class NginxServer {
   std::string ca_file() const;
   // Local path of the file served as /big.bin.
   std::string big_file_path() const;
+
+  // The requests nginx has finished (answered, or given up on: status 499), in
+  // order, with the connection each came on (nginx's $connection serial).
+  struct LoggedRequest {
+    std::uint64_t connection = 0;
+    int status = 0;
+    std::string target;
+  };
+  std::vector<LoggedRequest> requests() const;
 
   // True if nginx (with the ssl and http_v2 modules) and the openssl CLI are installed.
   static bool available();

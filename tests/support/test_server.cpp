@@ -202,6 +202,7 @@ struct Conn {
   bool close_after = false;    // close once the response is written
   bool idle_after = false;     // /stall: go idle once what is queued is written
   bool processing = false;     // inside process_input (no re-entry)
+  std::uint32_t served = 0;    // requests dispatched on this connection
 };
 
 }  // namespace
@@ -246,6 +247,7 @@ struct TestServer::Impl {
   bool consume_body(Conn& c);
   void start_sink(Conn& c);
   void dispatch(Conn& c);
+  void raw_framing(Conn& c, std::string_view kind);
   void respond(Conn& c, int status, std::vector<std::pair<std::string, std::string>> headers,
                std::string_view body, std::optional<std::uint64_t> content_length = {},
                bool has_length = true);
@@ -748,6 +750,7 @@ void TestServer::Impl::dispatch(Conn& c) {
   Request& req = c.req;
   const std::string& path = req.path;
   c.phase = Phase::kResponding;
+  ++c.served;
   auto starts = [&](std::string_view prefix) { return path.rfind(prefix, 0) == 0; };
   auto json = [](const nlohmann::json& j) {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -822,6 +825,23 @@ void TestServer::Impl::dispatch(Conn& c) {
     close_conn(c, /*by_server=*/true, /*rst=*/true);
   } else if (path == "/close") {
     close_conn(c, /*by_server=*/true);
+  } else if (path == "/reset-mid-body") {
+    // Headers promising 1000 bytes, 16 of them, then RST.
+    std::string body;
+    for (int i = 0; i < 16; ++i) body += TestServer::pattern_byte(i);
+    respond(c, 200, {{"Content-Type", "application/octet-stream"}}, body, 1000);
+    if (!c.dead) close_conn(c, /*by_server=*/true, /*rst=*/true);
+  } else if (path == "/close-second") {
+    // The first request of a connection gets 200; any later one is read in
+    // full (body included), then the connection closes without an answer: a
+    // kept-alive connection dying under a request the server already has.
+    if (c.served > 1) return close_conn(c, /*by_server=*/true);
+    respond(c, 200, {{"Content-Type", "text/plain"}}, "ok");
+  } else if (starts("/framing/")) {
+    raw_framing(c, path.substr(9));
+  } else if (path == "/big-header") {
+    auto bytes = query_number<std::uint64_t>(req.query, "bytes", 1 << 20);
+    respond(c, 200, {{"Content-Type", "text/plain"}, {"X-Big", std::string(bytes, 'b')}}, "ok");
   } else if (path == "/malformed") {
     c.out += "HTTP/1.1 abc\r\nthis is not http\r\n\r\n";
     c.close_after = true;
@@ -881,6 +901,25 @@ void TestServer::Impl::dispatch(Conn& c) {
   } else {
     not_found();
   }
+}
+
+// Responses whose framing is ambiguous or broken (RFC 9112 §6.3), written raw.
+void TestServer::Impl::raw_framing(Conn& c, std::string_view kind) {
+  std::string head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n";
+  if (kind == "two-lengths") {
+    head += "Content-Length: 5\r\nContent-Length: 6\r\n";
+  } else if (kind == "same-lengths") {
+    head += "Content-Length: 5\r\nContent-Length: 5\r\n";
+  } else if (kind == "bad-length") {
+    head += "Content-Length: 5x\r\n";
+  } else if (kind == "length-list") {
+    head += "Content-Length: 5, 6\r\n";
+  } else {
+    head += "Content-Length: 5\r\n";
+  }
+  c.out += head + "Connection: close\r\n\r\nhello!";
+  c.close_after = true;
+  flush(c);
 }
 
 void TestServer::Impl::flush(Conn& c) {

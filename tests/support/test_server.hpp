@@ -21,6 +21,13 @@
 //   /bytes/<n>                n bytes application/octet-stream, streamed
 //   /reset                    after reading the request, close with RST (SO_LINGER {1,0})
 //   /close                    after reading the request, close without answering
+//   /reset-mid-body           headers with Content-Length 1000, 16 body bytes, then RST
+//   /close-second             the first request of a connection gets 200 "ok"; a later
+//                             one is read in full, then the connection closes unanswered
+//   /framing/<kind>           raw 200 with body "hello!" and Connection: close, framed by
+//                             kind: two-lengths (5 and 6), same-lengths (5 twice),
+//                             bad-length ("5x"), length-list ("5, 6"), else a plain 5
+//   /big-header?bytes=n       200 "ok" with one header X-Big of n bytes (default 1 MiB)
 //   /malformed                "HTTP/1.1 abc\r\nthis is not http\r\n\r\n", then close
 //   /redirect/<n>             302 to /redirect/<n-1>; /redirect/0 -> 302 to /ok
 //   /redirect-to?url=&status= that Location with that status (default 302)

@@ -1,0 +1,218 @@
+// curl's data callbacks, all on the loop thread: response bytes in (write,
+// header), request bytes out (read, seek), and the points where a transfer
+// changes phase (prereq, TLS context, progress).
+#include <cstring>
+
+#include "transport/loop.hpp"
+
+namespace tether::detail {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// A Content-Length value: a number, or a list of one number repeated
+// (RFC 9112 §6.3 lets a recipient accept "42, 42"); -1 for anything else.
+std::int64_t parse_content_length(std::string_view value) {
+  std::int64_t result = -1;
+  for (;;) {
+    auto comma = value.find(',');
+    std::string_view item = trim(value.substr(0, comma));
+    if (item.empty() || item.size() > 18) return -1;
+    std::int64_t n = 0;
+    for (char ch : item) {
+      if (ch < '0' || ch > '9') return -1;
+      n = n * 10 + (ch - '0');
+    }
+    if (result >= 0 && n != result) return -1;
+    result = n;
+    if (comma == std::string_view::npos) return result;
+    value.remove_prefix(comma + 1);
+  }
+}
+
+bool is_idempotent(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
+         method == "OPTIONS" || method == "TRACE";
+}
+
+}  // namespace
+
+size_t Engine::Loop::on_write(char* data, size_t size, size_t n, void* userp) {
+  auto& t = *static_cast<Transfer*>(userp);
+  const size_t len = size * n;
+  if (t.spec.idle_timeout.count() > 0) t.last_activity = Clock::now();
+  if (t.discard_body) return len;
+  const auto& spec = t.spec;
+  if (spec.max_content_length >= 0 &&
+      t.body_received + len > static_cast<std::uint64_t>(spec.max_content_length)) {
+    t.failure = t.make_failure_ptr(
+        ErrorCode::BadResponse,
+        "maxContentLength size of " + std::to_string(spec.max_content_length) + " exceeded",
+        TransportError::TooLarge);
+    return 0;  // CURLE_WRITE_ERROR: the transfer stops here
+  }
+  t.body_received += len;
+  if (const auto& on_data = spec.options().on_data) {
+    try {
+      on_data(std::string_view(data, len));
+    } catch (...) {
+      auto e = Error::from_exception(std::current_exception());
+      t.failure = t.make_failure_ptr(e.code(), e.what());
+      return 0;
+    }
+  }
+  if (spec.keep_body) t.result.body.append(data, len);
+  return len;
+}
+
+size_t Engine::Loop::on_read(char* buffer, size_t size, size_t n, void* userp) {
+  auto& t = *static_cast<Transfer*>(userp);
+  if (t.spec.idle_timeout.count() > 0) t.last_activity = Clock::now();
+  size_t left = t.payload.size() - t.payload_sent;
+  size_t len = std::min(left, size * n);
+  std::memcpy(buffer, t.payload.data() + t.payload_sent, len);
+  t.payload_sent += len;
+  if (t.payload_sent == t.payload.size()) t.set_phase(RequestPhase::AwaitHeaders);
+  return len;
+}
+
+int Engine::Loop::on_seek(void* userp, curl_off_t offset, int origin) {
+  auto& t = *static_cast<Transfer*>(userp);
+  if (origin != SEEK_SET || offset < 0 || static_cast<size_t>(offset) > t.payload.size()) {
+    return CURL_SEEKFUNC_CANTSEEK;
+  }
+  t.payload_sent = static_cast<size_t>(offset);
+  return CURL_SEEKFUNC_OK;
+}
+
+size_t Engine::Loop::on_header(char* data, size_t size, size_t n, void* userp) {
+  auto& t = *static_cast<Transfer*>(userp);
+  const size_t len = size * n;
+  if (t.spec.idle_timeout.count() > 0) t.last_activity = Clock::now();
+  std::string_view line(data, len);
+  if (line.rfind("HTTP/", 0) == 0) {
+    // A new response begins (after a 1xx, or through a proxy's CONNECT).
+    t.set_phase(RequestPhase::AwaitHeaders);
+    t.result.headers = Headers{};
+    t.result.status_text.clear();
+    t.content_length = -1;
+    auto sp = line.find(' ');
+    if (sp != std::string_view::npos) {
+      auto rest = line.substr(sp + 1);
+      auto sp2 = rest.find(' ');
+      t.result.status = std::atoi(std::string(rest.substr(0, sp2)).c_str());
+      if (sp2 != std::string_view::npos) t.result.status_text = std::string(trim(rest.substr(sp2)));
+    }
+    return len;
+  }
+  std::string_view content = trim(line);
+  if (content.empty()) {  // end of a header block
+    if (t.result.status >= 200) {
+      t.final_headers_done = true;
+      long code = t.result.status;
+      bool redirect = code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
+      if (redirect && t.spec.max_redirects > 0 && t.result.headers.has("Location")) {
+        t.discard_body = true;
+      } else {
+        t.set_phase(RequestPhase::Body);
+      }
+    }
+    return len;
+  }
+  auto colon = content.find(':');
+  if (colon != std::string_view::npos) {
+    std::string_view name = trim(content.substr(0, colon));
+    std::string_view value = trim(content.substr(colon + 1));
+    // (The length test first: most header lines are not this one.)
+    if (name.size() == 14 && iequals(name, "Content-Length") && !framing_ok(t, value)) {
+      return 0;  // CURLE_WRITE_ERROR
+    }
+    t.result.headers.append(std::string(name), std::string(value));
+  }
+  return len;
+}
+
+bool Engine::Loop::framing_ok(Transfer& t, std::string_view content_length) {
+  // RFC 9112 §6.3: a Content-Length that is not a number, or two that differ,
+  // leave the end of the message ambiguous (where requests get smuggled):
+  // refuse the response rather than guess, as curl 7.88 does not.
+  std::int64_t n = parse_content_length(content_length);
+  if (n >= 0 && (t.content_length < 0 || t.content_length == n)) {
+    t.content_length = n;
+    return true;
+  }
+  std::string why = n < 0
+                        ? "invalid Content-Length \"" + std::string(content_length) + "\""
+                        : "two different Content-Length values (" +
+                              std::to_string(t.content_length) + " and " + std::to_string(n) + ")";
+  t.failure = t.make_failure_ptr(ErrorCode::BadResponse,
+                                 "ambiguous response framing: " + why + " (RFC 9112 6.3)",
+                                 TransportError::Protocol);
+  return false;
+}
+
+int Engine::Loop::on_prereq(void* userp, char*, char*, int, int) {
+  auto& t = *static_cast<Transfer*>(userp);
+  // A second send of the same request: curl resends one whose reused
+  // connection closed before any answer (lib/transfer.c, Curl_retry_request),
+  // after the server may have read and acted on it. Fine for an idempotent
+  // method; any other is sent at most once.
+  if (t.sends++ > 0 && !is_idempotent(t.method)) {
+    bool sending = t.phase() == RequestPhase::Send;
+    t.failure = t.make_failure_ptr(
+        ErrorCode::Network,
+        "connection closed before a response, after the request may have reached the server; " +
+            t.method + " is not idempotent, so it was not sent again",
+        sending ? TransportError::Send : TransportError::Receive);
+    return CURL_PREREQFUNC_ABORT;
+  }
+  // The connection is ready and the request goes out now: from here on the
+  // server may see it.
+  t.spec.status->maybe_delivered.store(true, std::memory_order_relaxed);
+  bool body = t.has_body || t.mime;
+  t.set_phase(body ? RequestPhase::Send : RequestPhase::AwaitHeaders);
+  return CURL_PREREQFUNC_OK;
+}
+
+CURLcode Engine::Loop::on_ssl_ctx(CURL*, void*, void* userp) {
+  static_cast<Transfer*>(userp)->set_phase(RequestPhase::Tls);
+  return CURLE_OK;
+}
+
+int Engine::Loop::on_progress(void* userp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                              curl_off_t ulnow) {
+  auto& t = *static_cast<Transfer*>(userp);
+  auto emit = [](const std::function<void(const ProgressEvent&)>& fn, curl_off_t total,
+                 curl_off_t now, curl_off_t& last, bool upload) {
+    if (!fn || now == last) return;
+    ProgressEvent ev;
+    ev.loaded = static_cast<std::uint64_t>(now);
+    if (total > 0) {
+      ev.total = static_cast<std::uint64_t>(total);
+      ev.progress = static_cast<double>(now) / static_cast<double>(total);
+    }
+    ev.bytes = static_cast<std::uint64_t>(now - last);
+    ev.upload = upload;
+    last = now;
+    fn(ev);
+  };
+  try {
+    emit(t.spec.options().on_upload_progress, ultotal, ulnow, t.last_up, true);
+    emit(t.spec.options().on_download_progress, dltotal, dlnow, t.last_down, false);
+  } catch (...) {
+    auto e = Error::from_exception(std::current_exception());
+    t.failure = t.make_failure_ptr(e.code(), e.what());
+    return 1;  // CURLE_ABORTED_BY_CALLBACK
+  }
+  return 0;
+}
+
+}  // namespace tether::detail

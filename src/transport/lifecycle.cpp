@@ -1,0 +1,207 @@
+// A transfer's life on the loop: start (on a spare handle when one fits),
+// redirects, the idle timeout, reaping curl's results, and complete(), the one
+// place a transfer's outcome is handed to its done.
+#include "transport/outcome.hpp"
+#include "transport/reason_phrase.hpp"
+#include "transport/redirect_policy.hpp"
+
+#include "transport/loop.hpp"
+
+namespace tether::detail {
+
+void Engine::Loop::start(std::unique_ptr<Transfer> t) {
+  bool configured = false;
+  if (!spare_handles_.empty()) {
+    auto [easy, kind] = spare_handles_.back();
+    spare_handles_.pop_back();
+    t->easy = easy;
+    // A handle left configured for the same kind of plain GET needs only the
+    // new URL and pointers; any other is reset and configured afresh.
+    if (kind != 0 && kind == plain_kind(t->spec.method, t->spec.url, false, *t)) {
+      t->method = t->spec.method;
+      t->url = t->spec.url;
+      t->handle_kind = kind;
+      set_pointers(*t);
+      configured = true;
+    } else if (kind != 0) {
+      curl_easy_reset(easy);  // (a handle of kind 0 was reset when it came back)
+    }
+  } else {
+    t->easy = curl_easy_init();
+  }
+  t->started = t->last_activity = Clock::now();
+  Transfer& ref = *t;
+  transfers_.emplace(t->id, std::move(t));
+  if (!configured) configure(ref);
+  ref.set_phase(RequestPhase::Connect);
+  curl_multi_add_handle(multi_, ref.easy);
+  if (ref.spec.idle_timeout.count() > 0) {
+    ref.idle_due = ref.started + ref.spec.idle_timeout;
+    idle_deadlines_.emplace(*ref.idle_due, ref.id);
+  }
+}
+
+std::unique_ptr<Transfer> Engine::Loop::detach(Transfer& t) {
+  auto node = transfers_.extract(t.id);
+  std::unique_ptr<Transfer> owned = std::move(node.mapped());
+  if (owned->idle_due) idle_deadlines_.erase({*owned->idle_due, owned->id});
+  if (owned->easy) {
+    // A plain GET's handle stays configured (start() resets it unless the next
+    // transfer is the same kind; its pointers into this transfer are set anew
+    // before any use). Any other is reset now, before its header list and
+    // mime parts are freed below.
+    if (owned->handle_kind == 0) curl_easy_reset(owned->easy);
+    if (spare_handles_.size() < 256) {
+      spare_handles_.emplace_back(owned->easy, owned->handle_kind);
+    } else {
+      curl_easy_cleanup(owned->easy);
+    }
+    owned->easy = nullptr;
+  }
+  if (owned->header_list) curl_slist_free_all(owned->header_list);
+  owned->header_list = nullptr;
+  if (owned->mime) curl_mime_free(owned->mime);
+  owned->mime = nullptr;
+  active.fetch_sub(1);
+  return owned;
+}
+
+void Engine::Loop::complete(Transfer& t, TransferOutcome&& outcome) {
+  auto owned = detach(t);
+  if (auto* failure = std::get_if<TransferFailure>(&outcome)) {
+    owned->set_phase(failure->phase);
+  } else {
+    owned->set_phase(RequestPhase::Body);
+  }
+  owned->done(std::move(outcome));
+}
+
+void Engine::Loop::reap() {
+  int left = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    Transfer* t = nullptr;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
+    CURLcode code = msg->data.result;
+    curl_multi_remove_handle(multi_, msg->easy_handle);
+    finish(*t, code);
+  }
+}
+
+void Engine::Loop::finish(Transfer& t, CURLcode code) {
+  // follow_redirect re-adds the transfer, or refuses the redirect by setting
+  // t.failure, or leaves a response that is not a redirect to us.
+  if (code == CURLE_OK && !t.failure && follow_redirect(t)) return;
+  if (t.failure) {
+    auto failure = std::move(*t.failure);
+    if (!failure.response && t.final_headers_done) failure.response = std::move(t.result);
+    return complete(t, std::move(failure));
+  }
+  if (code != CURLE_OK) {
+    CurlOutcome o;
+    o.code = code;
+    curl_easy_getinfo(t.easy, CURLINFO_OS_ERRNO, &o.os_errno);
+    o.detail = t.error[0] ? std::string_view(t.error) : std::string_view(curl_easy_strerror(code));
+    o.phase = t.phase();
+    o.maybe_delivered = t.maybe_delivered();
+    o.timeout = t.spec.timeout;
+    o.connect_timeout = t.spec.connect_timeout;
+    o.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t.started);
+    o.clarify_timeout_error = t.spec.clarify_timeout_error;
+    return complete(t, classify(o));
+  }
+  succeed(t);
+}
+
+void Engine::Loop::succeed(Transfer& t) {
+  long status = 0;
+  curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
+  long version = 0;
+  curl_easy_getinfo(t.easy, CURLINFO_HTTP_VERSION, &version);
+  TransferResult& r = t.result;
+  r.status = static_cast<int>(status);
+  if (r.status_text.empty()) r.status_text = standard_reason(r.status);
+  r.url = t.url;
+  r.http_version = version == CURL_HTTP_VERSION_2_0   ? "2"
+                   : version == CURL_HTTP_VERSION_1_0 ? "1.0"
+                                                      : "1.1";
+  complete(t, std::move(r));
+}
+
+bool Engine::Loop::follow_redirect(Transfer& t) {
+  long status = 0;
+  curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
+  if (!is_redirect_status(status)) return false;  // the common case: no work
+  RedirectInput in;
+  in.status = status;
+  in.method = t.method;
+  curl_easy_getinfo(t.easy, CURLINFO_REDIRECT_URL, &in.location);
+  in.url = t.url;
+  in.bound_origin = t.spec.bound_origin;
+  in.redirects = t.result.redirects;
+  in.max_redirects = t.spec.max_redirects;
+  RedirectDecision d = decide_redirect(in);
+  if (d.action == RedirectDecision::Action::None) return false;
+  t.set_phase(RequestPhase::Redirect);
+  if (d.action == RedirectDecision::Action::Refuse) {
+    t.failure = t.make_failure_ptr(d.code, std::move(d.message));
+    return false;
+  }
+  if (d.drop_credentials) {
+    for (const char* name : kCredentialHeaders) t.spec.headers.remove(name);
+    if (t.spec.extras) t.spec.extras->auth.reset();
+  }
+  if (d.drop_origin_bound) {
+    for (const auto& name : t.spec.origin_bound_headers) t.spec.headers.remove(name);
+  }
+  if (d.drop_body) {
+    t.has_body = false;
+    t.payload.clear();
+    if (t.mime) curl_mime_free(t.mime);
+    t.mime = nullptr;
+    t.spec.headers.remove("Content-Type");
+    t.spec.headers.remove("Content-Length");
+  }
+  t.method = std::move(d.method);
+  t.url = std::move(d.url);
+  int redirects = t.result.redirects + 1;
+  t.result = TransferResult{};
+  t.result.redirects = redirects;
+  t.final_headers_done = false;
+  t.discard_body = false;
+  t.payload_sent = 0;
+  t.sends = 0;
+  t.content_length = -1;
+  curl_easy_reset(t.easy);
+  curl_slist_free_all(t.header_list);
+  t.header_list = nullptr;
+  configure(t);
+  t.set_phase(RequestPhase::Connect);
+  curl_multi_add_handle(multi_, t.easy);
+  return true;
+}
+
+void Engine::Loop::check_idle(Clock::time_point now) {
+  while (!idle_deadlines_.empty() && idle_deadlines_.begin()->first <= now) {
+    auto [due, id] = *idle_deadlines_.begin();
+    idle_deadlines_.erase(idle_deadlines_.begin());
+    auto it = transfers_.find(id);
+    if (it == transfers_.end()) continue;
+    Transfer& t = *it->second;
+    t.idle_due.reset();
+    auto next_due = t.last_activity + t.spec.idle_timeout;
+    if (next_due > now) {
+      t.idle_due = next_due;
+      idle_deadlines_.emplace(next_due, id);
+      continue;
+    }
+    shut_socket(id);  // promptly, as an abort does (see shut_socket)
+    curl_multi_remove_handle(multi_, t.easy);
+    complete(t, timeout_failure(t.spec.clarify_timeout_error,
+                                "idle timeout of " + std::to_string(t.spec.idle_timeout.count()) +
+                                    "ms exceeded",
+                                t.phase(), t.maybe_delivered()));
+  }
+}
+
+}  // namespace tether::detail

@@ -1,0 +1,192 @@
+// The engine's loop thread: its state and its parts. Private to src/transport.
+//
+// Each concern lives in a file of its own:
+//   engine.cpp     the thread-safe facade (Engine) and libcurl's global set-up
+//   reactor.cpp    the loop itself: epoll, the eventfd, curl's socket and timer callbacks
+//   mailbox.cpp    the command queue, the abort path and shutdown
+//   lifecycle.cpp  a transfer's life: start, redirect, timeouts, reap, complete
+//   options.cpp    a TransferSpec mapped to curl options
+//   callbacks.cpp  curl's data callbacks (write, read, seek, header, progress, ...)
+//   outcome.cpp    curl's result classified as a TransferFailure (a pure function)
+//   redirect_policy.cpp  whether and how to follow a 3xx (a pure decision)
+//   reason_phrase.cpp    the standard reason phrases (a table)
+#pragma once
+
+#include <curl/curl.h>
+#include <sys/epoll.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "transport/engine.hpp"
+
+namespace tether::detail {
+
+using Clock = std::chrono::steady_clock;
+
+// One request the loop owns, from start() to complete() or cancel().
+struct Transfer {
+  TransferId id = 0;
+  TransferSpec spec;
+  TransferDone done;
+  CURL* easy = nullptr;
+  curl_slist* header_list = nullptr;
+  curl_mime* mime = nullptr;
+
+  // The request as it is now (a redirect may change each of these).
+  std::string method;
+  std::string url;
+  std::string payload;  // request body bytes (all kinds but Form)
+  bool has_body = false;
+  std::size_t payload_sent = 0;
+  // The request went out on a connection this many times since the last
+  // (re)start: curl silently resends a request whose reused connection died
+  // before any answer, which a non-idempotent one must not be.
+  std::uint8_t sends = 0;
+
+  // The response being received.
+  TransferResult result;
+  bool final_headers_done = false;
+  bool discard_body = false;         // a 3xx about to be followed
+  std::int64_t content_length = -1;  // the response's Content-Length, once seen
+  std::uint64_t body_received = 0;
+  // Set by a callback that stopped the transfer (on the heap: rarely used, and
+  // 10,000 transfers in flight should not carry its room).
+  std::unique_ptr<TransferFailure> failure;
+
+  Clock::time_point started;
+  Clock::time_point last_activity;
+  std::optional<Clock::time_point> idle_due;  // its entry in the loop's idle_deadlines_
+  curl_socket_t socket = CURL_SOCKET_BAD;     // the socket curl last watched for it
+  std::uint8_t handle_kind = 0;               // Loop::plain_kind of the easy handle's setup
+  curl_off_t last_up = 0;
+  curl_off_t last_down = 0;
+  char error[CURL_ERROR_SIZE] = {};
+
+  void set_phase(RequestPhase p) { spec.status->phase.store(p, std::memory_order_relaxed); }
+  RequestPhase phase() const { return spec.status->phase.load(std::memory_order_relaxed); }
+  bool maybe_delivered() const {
+    return spec.status->maybe_delivered.load(std::memory_order_relaxed);
+  }
+  TransferFailure make_failure(ErrorCode code, std::string message,
+                               TransportError transport = TransportError::None) const {
+    return TransferFailure{code,         std::move(message), phase(), maybe_delivered(),
+                           std::nullopt, transport};
+  }
+  std::unique_ptr<TransferFailure> make_failure_ptr(
+      ErrorCode code, std::string message, TransportError transport = TransportError::None) const {
+    return std::make_unique<TransferFailure>(make_failure(code, std::move(message), transport));
+  }
+  // Whether the deadline of the whole request (its `timeout`) has passed.
+  bool past_deadline(Clock::time_point now) const {
+    return spec.timeout.count() > 0 && now - started >= spec.timeout;
+  }
+};
+
+struct Command {
+  enum class Kind { Start, Cancel, Task, Shutdown } kind;
+  TransferId id = 0;
+  std::unique_ptr<Transfer> transfer;
+  std::function<void()> task;
+};
+
+struct Engine::Loop {
+  Loop();
+  ~Loop();
+
+  // Any thread. False (and `command` left as it was) once the loop has stopped.
+  bool push(Command& command);
+  TransferId next_id() { return next_id_.fetch_add(1, std::memory_order_relaxed); }
+
+  // Loop thread only.
+  void run();
+  std::size_t idle_timer_count() const { return idle_deadlines_.size(); }
+
+  std::thread thread;
+  std::atomic<std::thread::id> thread_id{};
+  std::atomic<std::size_t> active{0};
+
+  std::mutex mu;
+  std::vector<Command> queue;  // guarded by mu
+  bool stopped = false;        // guarded by mu: the loop has exited, posts go elsewhere
+  bool shutdown_requested = false;
+
+ private:
+  // mailbox.cpp
+  bool run_commands();  // false once shutdown was asked for
+  void run_task(std::function<void()>& task);
+  void shut_socket(TransferId id);
+  void cancel(TransferId id);
+  void shutdown_all();
+
+  // lifecycle.cpp
+  void start(std::unique_ptr<Transfer> t);
+  void reap();
+  void finish(Transfer& t, CURLcode code);
+  void succeed(Transfer& t);
+  bool follow_redirect(Transfer& t);
+  void complete(Transfer& t, TransferOutcome&& outcome);
+  std::unique_ptr<Transfer> detach(Transfer& t);
+  void check_idle(Clock::time_point now);
+
+  // options.cpp
+  void configure(Transfer& t);
+  void configure_body(Transfer& t);
+  void configure_headers(Transfer& t);
+  void configure_transport(Transfer& t);
+  void set_pointers(Transfer& t);
+  static std::uint8_t plain_kind(const std::string& method, const std::string& url, bool has_body,
+                                 const Transfer& t);
+
+  // reactor.cpp
+  int next_timeout_ms(Clock::time_point now) const;
+  void dispatch(const epoll_event* events, int n);
+  static int on_socket(CURL* easy, curl_socket_t s, int what, void* userp, void*);
+  static int on_timer(CURLM*, long timeout_ms, void* userp);
+  static int on_close_socket(void* userp, curl_socket_t s);
+
+  struct SocketState {
+    std::uint32_t events = 0;  // what epoll watches for (0: not in epoll)
+    bool wanted = false;       // what curl asked for last was not "remove"
+    TransferId owner = 0;      // the transfer that last used it (0: none)
+  };
+  SocketState& socket_state(curl_socket_t s) {
+    if (static_cast<std::size_t>(s) >= sockets_.size()) sockets_.resize(s + 1024);
+    return sockets_[s];
+  }
+
+  // callbacks.cpp
+  static size_t on_write(char* data, size_t size, size_t n, void* userp);
+  static size_t on_read(char* buffer, size_t size, size_t n, void* userp);
+  static int on_seek(void* userp, curl_off_t offset, int origin);
+  static size_t on_header(char* data, size_t size, size_t n, void* userp);
+  static bool framing_ok(Transfer& t, std::string_view content_length);
+  static int on_prereq(void* userp, char*, char*, int, int);
+  static CURLcode on_ssl_ctx(CURL*, void*, void* userp);
+  static int on_progress(void* userp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                         curl_off_t ulnow);
+
+  CURLM* multi_ = nullptr;
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;
+  std::atomic<TransferId> next_id_{1};
+  std::unordered_map<TransferId, std::unique_ptr<Transfer>> transfers_;
+  std::optional<Clock::time_point> curl_deadline_;
+  std::set<std::pair<Clock::time_point, TransferId>> idle_deadlines_;
+  // Easy handles kept for reuse, with the kind of configuration each still
+  // carries (see plain_kind).
+  std::vector<std::pair<CURL*, std::uint8_t>> spare_handles_;
+  bool local_pending_ = false;        // the loop queued a command for itself
+  std::vector<SocketState> sockets_;  // by descriptor
+};
+
+// Makes the next close of socket `s` abortive (RST): a FIN would queue behind
+// request bytes that a stalled server never reads.
+void make_close_abortive(curl_socket_t s);
+
+}  // namespace tether::detail

@@ -1,0 +1,147 @@
+// The command mailbox: how other threads reach the loop (start, cancel, a
+// task, shutdown), and the abort path, which must cost the aborting thread
+// one push and the loop one socket shutdown and one curl removal.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <unordered_set>
+
+#include "transport/loop.hpp"
+
+namespace tether::detail {
+
+bool Engine::Loop::push(Command& command) {
+  bool wake;
+  {
+    std::lock_guard lock(mu);
+    if (stopped) return false;
+    wake = queue.empty();
+    queue.push_back(std::move(command));
+  }
+  // From the loop itself (a continuation starting the next request) no
+  // wake-up is needed: the loop looks at the queue before it sleeps again.
+  if (std::this_thread::get_id() == thread_id.load(std::memory_order_relaxed)) {
+    local_pending_ = true;
+    return true;
+  }
+  // One write per batch: the loop drains the whole queue on each wake-up.
+  if (wake) {
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto n = write(wake_fd_, &one, sizeof one);
+  }
+  return true;
+}
+
+bool Engine::Loop::run_commands() {
+  std::vector<Command> batch;
+  {
+    std::lock_guard lock(mu);
+    batch.swap(queue);
+  }
+  // A transfer canceled in the same batch that starts it never opens a
+  // connection; the sockets of every canceled transfer are shut before any
+  // is removed, so a storm of aborts reaches the wire at once.
+  std::unordered_set<TransferId> canceled;
+  for (auto& c : batch) {
+    if (c.kind != Command::Kind::Cancel) continue;
+    canceled.insert(c.id);
+    shut_socket(c.id);
+  }
+  bool keep_running = true;
+  for (auto& c : batch) {
+    switch (c.kind) {
+      case Command::Kind::Start:
+        if (canceled.count(c.id)) {
+          active.fetch_sub(1);
+        } else {
+          start(std::move(c.transfer));
+        }
+        break;
+      case Command::Kind::Cancel:
+        cancel(c.id);
+        break;
+      case Command::Kind::Task:
+        run_task(c.task);
+        break;
+      case Command::Kind::Shutdown:
+        keep_running = false;
+        break;
+    }
+  }
+  return keep_running;
+}
+
+void Engine::Loop::run_task(std::function<void()>& task) {
+  try {
+    task();
+  } catch (...) {
+    // A task must not take the loop down; continuations never throw (their
+    // exceptions settle their futures), so this is a user's raw post().
+  }
+  task = nullptr;
+}
+
+void Engine::Loop::shut_socket(TransferId id) {
+  auto it = transfers_.find(id);
+  if (it == transfers_.end()) return;
+  Transfer& t = *it->second;
+  // An aborted HTTP/1 connection can never be reused: tell the server at once
+  // (FIN now, before curl's own clean-up, which costs more per connection the
+  // more there are), and make the close abortive (RST), since a FIN queues
+  // behind request bytes that a stalled server never reads. An HTTP/2
+  // connection is shared: there only the stream is reset.
+  long version = 0;
+  curl_easy_getinfo(t.easy, CURLINFO_HTTP_VERSION, &version);
+  bool http1 = version != 0 ? version != CURL_HTTP_VERSION_2_0
+                            : t.spec.http_version == HttpVersion::Http1_1 ||
+                                  (t.url.rfind("http:", 0) == 0 &&
+                                   t.spec.http_version != HttpVersion::Http2PriorKnowledge);
+  if (http1 && t.socket != CURL_SOCKET_BAD) {
+    make_close_abortive(t.socket);
+    ::shutdown(t.socket, SHUT_RDWR);
+  }
+}
+
+void Engine::Loop::cancel(TransferId id) {
+  auto it = transfers_.find(id);
+  if (it == transfers_.end()) return;  // finished already: the abort is ignored
+  Transfer& t = *it->second;
+  // Removing a transfer that has not finished closes its HTTP/1.1 connection
+  // (never returned to the pool half-read) or resets its HTTP/2 stream.
+  curl_multi_remove_handle(multi_, t.easy);
+  detach(t);  // its done is not called: the canceller settled the request
+}
+
+void Engine::Loop::shutdown_all() {
+  // Every transfer still in flight fails as canceled.
+  while (!transfers_.empty()) {
+    Transfer& t = *transfers_.begin()->second;
+    curl_multi_remove_handle(multi_, t.easy);
+    auto failure = t.make_failure(ErrorCode::Canceled, "canceled");
+    complete(t, std::move(failure));
+  }
+  // Drain what is queued (continuations of those failures among it), then
+  // close the queue: later posts go to the default executor.
+  for (;;) {
+    std::vector<Command> batch;
+    {
+      std::lock_guard lock(mu);
+      if (queue.empty()) {
+        stopped = true;
+        break;
+      }
+      batch.swap(queue);
+    }
+    for (auto& c : batch) {
+      if (c.kind == Command::Kind::Task) {
+        run_task(c.task);
+      } else if (c.kind == Command::Kind::Start) {
+        active.fetch_sub(1);
+        auto& t = *c.transfer;
+        t.done(t.make_failure(ErrorCode::Canceled, "canceled"));
+      }
+    }
+  }
+}
+
+}  // namespace tether::detail
