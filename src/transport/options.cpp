@@ -115,8 +115,14 @@ void Engine::Loop::configure_headers(Transfer& t) {
     std::string line = h.value.empty() ? h.name + ";" : h.name + ": " + h.value;
     t.header_list = curl_slist_append(t.header_list, line.c_str());
   }
-  // Ours unless the user named one (any case; an empty value sends none).
-  bool own_agent = !spec.headers.has("User-Agent");
+  // A header the request unset (Headers::unset) is not sent, not even the one
+  // curl would add itself (Accept, …): "Name:" tells curl to leave it out.
+  for (const auto& name : spec.headers.unset_names()) {
+    t.header_list = curl_slist_append(t.header_list, (name + ":").c_str());
+  }
+  // Ours unless the user named one (any case; an empty value sends none) or
+  // unset it.
+  bool own_agent = !spec.headers.has("User-Agent") && !spec.headers.is_unset("User-Agent");
   if (own_agent && t.header_list) t.header_list = curl_slist_append(t.header_list, kUserAgentLine);
   if (!has_content_type && t.has_body && !spec.payload_type.empty()) {
     t.header_list =
@@ -201,8 +207,9 @@ std::uint8_t Engine::Loop::plain_kind(const std::string& method, const std::stri
   // such transfer, so a handle keeps them between two of them (no
   // curl_easy_reset, no option re-applied). 1: http, 2: https, 0: other.
   const TransferSpec& s = t.spec;
-  bool plain = method == "GET" && !has_body && s.headers.empty() && !s.extras &&
-               s.timeout.count() == 0 && s.connect_timeout.count() == 0 && s.decompress &&
+  bool plain = method == "GET" && !has_body && s.headers.empty() &&
+               s.headers.unset_names().empty() && !s.extras && s.timeout.count() == 0 &&
+               s.connect_timeout.count() == 0 && s.decompress &&
                s.http_version == HttpVersion::Auto;
   if (!plain) return 0;
   return url.rfind("https:", 0) == 0 ? 2 : 1;

@@ -306,6 +306,22 @@ TEST_F(Engine, SendsItsUserAgentUnlessTheUserSetsOne) {
   EXPECT_EQ(r.data.json()["headers"].value("user-agent", ""), "mine/1.0");
 }
 
+TEST_F(Engine, AnUnsetHeaderIsNotSentNotEvenCurlsOwn) {
+  // Headers::unset removes the User-Agent Tether would add and the Accept
+  // libcurl would add, on a client default or on the request.
+  Client plain({.headers = {{"Accept", "application/json"}}});
+  RequestConfig config{.url = server.url("/echo")};
+  config.headers.unset("Accept");
+  config.headers.unset("User-Agent");
+  auto r = ok(plain.request(config));
+  auto headers = r.data.json()["headers"];
+  EXPECT_FALSE(headers.contains("accept")) << headers.dump();
+  EXPECT_FALSE(headers.contains("user-agent")) << headers.dump();
+  // The next plain GET on a reused handle still carries the default agent.
+  r = ok(plain.get(server.url("/echo"), {.headers = {{"X-After", "1"}}}));
+  EXPECT_EQ(r.data.json()["headers"].value("user-agent", "").rfind("tether/", 0), 0u);
+}
+
 // --- the open-file limit is the application's ---
 
 TEST(Limits, ClientsLeaveTheOpenFileLimitAlone) {
