@@ -77,6 +77,19 @@ std::size_t Engine::idle_timers() {
   return count->get_future().get();
 }
 
+std::vector<RequestPhase> Engine::transfer_phases() {
+  auto phases = std::make_shared<std::promise<std::vector<RequestPhase>>>();
+  auto loop = loop_;
+  post([loop, phases] { phases->set_value(loop->phases()); });
+  return phases->get_future().get();
+}
+
+std::vector<RequestPhase> Engine::Loop::phases() const {
+  std::vector<RequestPhase> out;
+  for (const auto& [id, transfer] : transfers_) out.push_back(transfer->phase());
+  return out;
+}
+
 void Engine::shutdown() {
   {
     std::lock_guard lock(loop_->mu);

@@ -133,6 +133,9 @@ class Engine final : public Executor, public std::enable_shared_from_this<Engine
   // For tests: idle-timeout entries the loop holds (asks the loop; never call
   // it from the loop thread).
   std::size_t idle_timers();
+  // For tests: the phase of each transfer the loop owns (asks the loop; never
+  // call it from the loop thread), so a test waits on a phase, not a sleep.
+  std::vector<RequestPhase> transfer_phases();
 
   // The loop thread's state (curl handles, epoll, the queue). The thread holds
   // it too, so an Engine destroyed on its own loop thread is safe.

@@ -106,6 +106,7 @@ struct Engine::Loop {
   // Loop thread only.
   void run();
   std::size_t idle_timer_count() const { return idle_deadlines_.size(); }
+  std::vector<RequestPhase> phases() const;
 
   std::thread thread;
   std::atomic<std::thread::id> thread_id{};

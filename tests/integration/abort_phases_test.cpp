@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <future>
 #include <string>
@@ -36,6 +37,19 @@ struct Fixture : ::testing::Test {
   TestServer server;
   Client client;
 
+  // Waits (bounded) until the engine holds a transfer in `phase`: the tests
+  // wait on the state itself, never on a sleep that guesses how long it takes.
+  bool wait_for_phase(RequestPhase phase) {
+    auto& engine = tether::detail::ClientAccess::engine(client);
+    auto until = std::chrono::steady_clock::now() + kGenerous;
+    while (std::chrono::steady_clock::now() < until) {
+      auto phases = engine.transfer_phases();
+      if (std::find(phases.begin(), phases.end(), phase) != phases.end()) return true;
+      std::this_thread::sleep_for(1ms);
+    }
+    return false;
+  }
+
   // Starts `config`, waits until the server has the request headers, aborts,
   // and checks the outcome and that the server saw the close.
   void abort_after_request_arrived(RequestConfig config, const std::string& tag,
@@ -44,7 +58,7 @@ struct Fixture : ::testing::Test {
     config.signal = controller.signal();
     auto future = client.request(std::move(config));
     ASSERT_TRUE(server.wait_for_request(tag, kGenerous)) << "the request never arrived";
-    std::this_thread::sleep_for(20ms);  // let the engine reach the phase under test
+    ASSERT_TRUE(wait_for_phase(expected_phase)) << "the request never reached its phase";
     auto before = TestServer::Clock::now();
     ASSERT_TRUE(controller.abort());
     // Settled inside abort(), on this thread.
@@ -72,8 +86,10 @@ TEST_F(Fixture, AlreadyAbortedSignalFailsAtOnceAndOpensNoConnection) {
   EXPECT_TRUE(result.error().is_cancel());
   EXPECT_EQ(result.error().phase(), RequestPhase::Queued);
   EXPECT_FALSE(result.error().maybe_delivered());
-  std::this_thread::sleep_for(50ms);
-  EXPECT_EQ(server.accepted_count(), 0u);
+  // A request made after it goes through the same FIFO queue: once it has
+  // been answered, the aborted one would have connected first.
+  ASSERT_TRUE(client.get(server.url("/ok")).result());
+  EXPECT_EQ(server.accepted_count(), 1u);
 }
 
 TEST_F(Fixture, AbortWhileQueuedOpensNoConnection) {
@@ -106,7 +122,7 @@ TEST_F(Fixture, AbortWhileConnecting) {
   std::string url = listener.url();
   AbortController controller;
   auto future = client.get(url, {.signal = controller.signal()});
-  std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(wait_for_phase(RequestPhase::Connect));
   controller.abort();
   auto result = future.result();
   ASSERT_FALSE(result);
@@ -123,7 +139,7 @@ TEST_F(Fixture, AbortDuringTlsHandshake) {
   auto future = client.get("https://127.0.0.1:" + std::to_string(silent.port()) + "/",
                            {.signal = controller.signal()});
   ASSERT_EQ(accepted.wait_for(kGenerous), std::future_status::ready);
-  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(wait_for_phase(RequestPhase::Tls));
   controller.abort();
   auto result = future.result();
   ASSERT_FALSE(result);
