@@ -53,17 +53,6 @@ std::variant<TransferSpec, Error> make_spec(const RequestConfig& config,
 // The request's signal and cancel token as one signal.
 AbortSignal request_signal(const RequestConfig& config);
 
-// --- dispatch.cpp ---
-
-// One try: validates, hands the transfer to the engine, and settles the
-// future with the response (validate_status applied) or the error. `signal`
-// cancels it at any time. `status`, if given, is where the try publishes its
-// phase.
-Future<Response> dispatch(const std::shared_ptr<Engine>& engine, RequestConfig&& config,
-                          const AbortSignal& signal,
-                          const std::vector<std::string>& default_header_names,
-                          std::shared_ptr<TransferStatus> status = {});
-
 // --- pipeline.cpp ---
 
 // The whole request: request interceptors, tries (with retries and the
