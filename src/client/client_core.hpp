@@ -16,7 +16,13 @@ namespace tether::detail {
 // object itself may live on as the executor of futures still held).
 struct EngineOwner {
   std::shared_ptr<Engine> engine = Engine::start();
-  ~EngineOwner() { engine->shutdown(); }
+  // Aborted when the last client goes: settles every request of the engine
+  // whatever its stage (in an interceptor, in back-off, in flight).
+  AbortController closing;
+  ~EngineOwner() {
+    closing.abort({"AbortError", "client destroyed"});
+    engine->shutdown();
+  }
 };
 
 struct ClientCore {
@@ -57,7 +63,7 @@ AbortSignal request_signal(const RequestConfig& config);
 
 // The whole request: request interceptors, tries (with retries and the
 // whole-request timeout), response interceptors.
-Future<Response> run_request(const std::shared_ptr<Engine>& engine, PreparedConfig&& prepared,
+Future<Response> run_request(const EngineOwner& owner, PreparedConfig&& prepared,
                              const Interceptors& interceptors);
 
 }  // namespace tether::detail

@@ -24,9 +24,9 @@ class Pipeline final : public RequestState {
         request_interceptors_(interceptors.request.snapshot()),
         response_interceptors_(interceptors.response.snapshot()) {}
 
-  Future<Response> start(const AbortSignal& signal) {
+  Future<Response> start(const AbortSignal& signal, const AbortSignal& closing) {
     Future<Response> future = this->future();
-    watch(signal);
+    watch(signal, closing);
     if (settled()) return future;
     engine()->post([self = self()] { self->run_request_interceptors(); });
     return future;
@@ -212,19 +212,22 @@ class Pipeline final : public RequestState {
 
 }  // namespace
 
-Future<Response> run_request(const std::shared_ptr<Engine>& engine, PreparedConfig&& prepared,
+Future<Response> run_request(const EngineOwner& owner, PreparedConfig&& prepared,
                              const Interceptors& interceptors) {
   AbortSignal signal = request_signal(prepared.config);
   bool plain = interceptors.request.size() == 0 && interceptors.response.size() == 0 &&
                (!prepared.config.retry || prepared.config.retry->retries <= 0);
   if (!plain) {
-    return std::make_shared<Pipeline>(engine, std::move(prepared), interceptors)->start(signal);
+    return std::make_shared<Pipeline>(owner.engine, std::move(prepared), interceptors)
+        ->start(signal, owner.closing.signal());
   }
-  // The plain request: one try, settled by the state itself.
-  auto state = std::make_shared<RequestState>(engine, std::move(prepared.config),
+  // The plain request: one try, settled by the state itself. It never waits
+  // outside the engine, whose shutdown fails its transfer, so it does not
+  // watch `closing` (one registration less on the fast path).
+  auto state = std::make_shared<RequestState>(owner.engine, std::move(prepared.config),
                                               std::move(prepared.default_header_names));
   Future<Response> future = state->future();
-  state->watch(signal);
+  state->watch(signal, AbortSignal{});
   if (!state->settled()) start_transfer(state);
   return future;
 }

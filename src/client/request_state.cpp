@@ -11,15 +11,18 @@ RequestState::RequestState(std::shared_ptr<Engine> engine, RequestConfig&& confi
       header_names_(std::move(default_header_names)),
       config_(std::make_shared<RequestConfig>(std::move(config))) {}
 
-void RequestState::watch(const AbortSignal& signal) {
+void RequestState::watch(const AbortSignal& signal, const AbortSignal& closing) {
   std::weak_ptr<RequestState> weak = weak_from_this();
-  // Registered outside the lock: an aborted signal runs the callback here.
-  AbortRegistration registration = signal.on_abort([weak](const AbortReason& reason) {
+  auto on_abort = [weak](const AbortReason& reason) {
     if (auto self = weak.lock()) self->abort(reason);
-  });
-  std::unique_lock lock(mu_);
-  if (settled()) return;  // released below, outside the lock
+  };
+  // Registered outside the lock: an aborted signal runs the callback here.
+  AbortRegistration registration = signal.on_abort(on_abort);
+  AbortRegistration on_closing = closing.on_abort(on_abort);
+  std::lock_guard lock(mu_);
+  if (settled()) return;  // both released on return, outside the lock
   registration_ = std::move(registration);
+  closing_registration_ = std::move(on_closing);
 }
 
 bool RequestState::enter(Stage next) noexcept {
@@ -72,17 +75,20 @@ void RequestState::release() {
   TransferId transfer;
   TimerService::Id timer;
   AbortRegistration registration;
+  AbortRegistration on_closing;
   {
     std::lock_guard lock(mu_);
     transfer = std::exchange(transfer_, 0);
     timer = std::exchange(timer_, 0);
     registration = std::move(registration_);
+    on_closing = std::move(closing_registration_);
   }
   if (timer) TimerService::instance().cancel(timer);
   if (transfer) engine_->cancel(transfer);
   // From inside its own callback this does not wait; from another thread it
   // waits for a callback that is running, which only finds the request settled.
   registration.reset();
+  on_closing.reset();
 }
 
 void RequestState::on_try_done(Result<Response> outcome) {

@@ -31,8 +31,9 @@ class RequestState : public std::enable_shared_from_this<RequestState> {
   virtual ~RequestState() = default;
 
   Future<Response> future() { return promise_.get_future(); }
-  // Lets `signal` abort the request (at once, if it already has).
-  void watch(const AbortSignal& signal);
+  // Lets `signal` abort the request (at once, if it already has), and
+  // `closing` (the client going away) too.
+  void watch(const AbortSignal& signal, const AbortSignal& closing);
 
   Stage stage() const noexcept { return stage_.load(std::memory_order_acquire); }
   bool settled() const noexcept { return stage() == Stage::Settled; }
@@ -94,6 +95,7 @@ class RequestState : public std::enable_shared_from_this<RequestState> {
   TimerService::Id timer_ = 0;
   std::exception_ptr user_error_;
   AbortRegistration registration_;
+  AbortRegistration closing_registration_;
 };
 
 }  // namespace tether::detail

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "client/client_core.hpp"
 #include "support/test_server.hpp"
 #include "tether/tether.hpp"
 
@@ -302,4 +303,40 @@ TEST(LifecycleRetry, TransientNetworkErrorsAreRetried) {
   EXPECT_TRUE(result.error().is_transient())
       << tether::to_string(result.error().transport()) << ": " << result.error().what();
   EXPECT_EQ(server.accepted_count(), 3u);
+}
+
+// Client destruction is an outcome at every stage: a request waiting in an
+// interceptor or in a retry back-off settles too.
+TEST(LifecycleClientGone, SettlesRequestsInAnInterceptorAndInBackOff) {
+  TestServer server;
+  auto client = std::make_unique<Client>();
+  auto gate = std::make_shared<tether::Promise<RequestConfig>>();
+  std::promise<void> entered;
+  client->interceptors().request.use([&, gate](RequestConfig c) {
+    if (c.url.find("gate") == std::string::npos) return tether::make_ready_future(std::move(c));
+    entered.set_value();
+    return gate->get_future();  // never settled while the client lives
+  });
+  auto waiting = client->get(server.url("/ok?gate"));
+  RequestConfig config{.url = server.url("/flaky?key=gone&fail=5")};
+  config.retry = tether::RetryPolicy{.retries = 3, .delay = 60s, .jitter = false};
+  auto backing_off = client->request(config);
+  ASSERT_EQ(entered.get_future().wait_for(kGenerous), std::future_status::ready);
+  ASSERT_TRUE(server.wait_for_request("key=gone", kGenerous));
+  // In back-off once the first try's transfer is gone.
+  auto& engine = tether::detail::ClientAccess::engine(*client);
+  auto until = std::chrono::steady_clock::now() + kGenerous;
+  while (engine.active_transfers() != 0 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(engine.active_transfers(), 0u);
+  client.reset();
+  for (auto* request : {&waiting, &backing_off}) {
+    ASSERT_TRUE(request->wait_for(kGenerous));
+    auto result = request->result();
+    ASSERT_FALSE(result);
+    EXPECT_TRUE(result.error().is_cancel());
+    EXPECT_EQ(result.error().reason()->message, "client destroyed");
+  }
+  gate->set_value(RequestConfig{});
 }
