@@ -46,7 +46,11 @@ bool RequestState::settle_response(Response response) {
     // Won: no abort reads the config any more; move it when nobody else
     // (an earlier try's Error) shares it.
     std::lock_guard lock(mu_);
-    response.config = config_.use_count() == 1 ? std::move(*config_) : *config_;
+    if (config_.use_count() == 1) {
+      response.config = std::move(*config_);
+    } else {
+      response.config = *config_;
+    }
   }
   promise_.set_value(std::move(response));
   release();
