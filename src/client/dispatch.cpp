@@ -14,7 +14,7 @@ void decode_and_report(const std::shared_ptr<RequestState>& state, TransferOutco
   Result<Response> result = [&] {
     auto config = state->config();  // dropped before on_try_done, which may move the config
     bool failed = std::holds_alternative<TransferFailure>(outcome);
-    return decode_outcome(std::move(outcome), config, failed ? state->user_error() : nullptr);
+    return decode_outcome(std::move(outcome), config, failed ? state->take_user_error() : nullptr);
   }();
   state->on_try_done(std::move(result));
 }

@@ -155,9 +155,9 @@ void RequestState::note_user_error(std::exception_ptr e) {
   if (!user_error_) user_error_ = std::move(e);
 }
 
-std::exception_ptr RequestState::user_error() const {
+std::exception_ptr RequestState::take_user_error() {
   std::lock_guard lock(mu_);
-  return user_error_;
+  return std::exchange(user_error_, nullptr);
 }
 
 }  // namespace tether::detail

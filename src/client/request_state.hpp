@@ -73,7 +73,8 @@ class RequestState : public std::enable_shared_from_this<RequestState> {
   // What a user callback on the engine thread (on_data, progress) threw, so
   // the request's Error keeps it as cause().
   void note_user_error(std::exception_ptr e);
-  std::exception_ptr user_error() const;
+  // Takes it (the Error keeps the one reference: nothing here outlives it).
+  std::exception_ptr take_user_error();
 
  private:
   bool claim() noexcept { return stage_.exchange(Stage::Settled) != Stage::Settled; }
