@@ -110,8 +110,9 @@ class Pipeline final : public RequestState {
   }
 
   Error whole_timeout_error(const RequestConfig& config) const {
-    ErrorCode code =
-        config.transitional.clarify_timeout_error ? ErrorCode::TimedOut : ErrorCode::Timeout;
+    // `== true`: right whether the field is a bool or an optional<bool> (unset: false).
+    ErrorCode code = config.transitional.clarify_timeout_error == true ? ErrorCode::TimedOut
+                                                                       : ErrorCode::Timeout;
     return Error(code, "timeout of " +
                            std::to_string(config.timeout.value_or(milliseconds(0)).count()) +
                            "ms exceeded");
