@@ -492,13 +492,15 @@ int main(int argc, char** argv) {
     std::printf("%s\n", run_load(argv[2], aborts).dump().c_str());
     return 0;
   }
-  if (argc >= 4 && std::string(argv[1]) == "--throughput") {  // for profiling one side
+  // For profiling one side: --throughput tether|curl <requests> [concurrency, 64].
+  if (argc >= 4 && std::string(argv[1]) == "--throughput") {
     int n = std::atoi(argv[3]);
+    int concurrency = argc >= 5 ? std::atoi(argv[4]) : 64;
     tether::test::TestServerProcess server;
     std::string url = server.url("/ok");
     tether::Client client;
-    auto r = std::string(argv[2]) == "curl" ? curl_throughput(url, n, 64)
-                                            : tether_throughput(client, url, n, 64);
+    auto r = std::string(argv[2]) == "curl" ? curl_throughput(url, n, concurrency)
+                                            : tether_throughput(client, url, n, concurrency);
     std::printf("%.0f r/s, %.1f ms CPU per 1,000 requests\n", r.requests_per_second,
                 r.cpu_per_1000 * 1000);
     return 0;

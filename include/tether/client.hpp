@@ -2,10 +2,13 @@
 //
 // Threads: a Client owns one engine thread (shared with the clients create()
 // makes from it). request() and the verbs may be called from any thread and
-// never block; they never run a callback inline. Continuations of the returned
-// futures, progress callbacks and on_data run on the engine thread. Destroying
-// the last Client of an engine aborts its requests in flight (Canceled,
-// reason "client destroyed") and joins the thread.
+// never block; they never run a callback inline, and never throw for what user
+// code throws (that becomes the request's Error, with cause()). Continuations of
+// the returned futures, interceptors, progress callbacks and on_data run on the
+// engine thread; transform_response and validate_status run there for a body up
+// to 64 KiB and on a decode worker for a larger one. Destroying the last Client
+// of an engine aborts its requests, whatever their stage (Canceled, reason
+// "client destroyed"), and joins the thread.
 #pragma once
 
 #include <memory>

@@ -28,7 +28,7 @@ Client Client::create(RequestConfig overrides) const {
 }
 
 Future<Response> Client::request(RequestConfig config) {
-  return detail::run_request(core_->owner->engine,
+  return detail::run_request(*core_->owner,
                              detail::prepare_config(core_->defaults, std::move(config)),
                              *core_->interceptors);
 }

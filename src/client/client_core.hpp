@@ -16,7 +16,13 @@ namespace tether::detail {
 // object itself may live on as the executor of futures still held).
 struct EngineOwner {
   std::shared_ptr<Engine> engine = Engine::start();
-  ~EngineOwner() { engine->shutdown(); }
+  // Aborted when the last client goes: settles every request of the engine
+  // whatever its stage (in an interceptor, in back-off, in flight).
+  AbortController closing;
+  ~EngineOwner() {
+    closing.abort({"AbortError", "client destroyed"});
+    engine->shutdown();
+  }
 };
 
 struct ClientCore {
@@ -53,22 +59,11 @@ std::variant<TransferSpec, Error> make_spec(const RequestConfig& config,
 // The request's signal and cancel token as one signal.
 AbortSignal request_signal(const RequestConfig& config);
 
-// --- dispatch.cpp ---
-
-// One try: validates, hands the transfer to the engine, and settles the
-// future with the response (validate_status applied) or the error. `signal`
-// cancels it at any time. `status`, if given, is where the try publishes its
-// phase.
-Future<Response> dispatch(const std::shared_ptr<Engine>& engine, RequestConfig&& config,
-                          const AbortSignal& signal,
-                          const std::vector<std::string>& default_header_names,
-                          std::shared_ptr<TransferStatus> status = {});
-
 // --- pipeline.cpp ---
 
 // The whole request: request interceptors, tries (with retries and the
 // whole-request timeout), response interceptors.
-Future<Response> run_request(const std::shared_ptr<Engine>& engine, PreparedConfig&& prepared,
+Future<Response> run_request(const EngineOwner& owner, PreparedConfig&& prepared,
                              const Interceptors& interceptors);
 
 }  // namespace tether::detail

@@ -1,13 +1,12 @@
 // The whole of a request around its tries: request interceptors, retries with
 // back-off, the whole-request timeout, response interceptors. Every step runs
-// on the engine thread; an abort settles the request at once from any thread.
-#include <cmath>
-#include <ctime>
-#include <mutex>
-#include <random>
-
-#include "abort/timer_service.hpp"
+// on the engine thread (the serialising of a large body aside) and passes
+// through the request's one RequestState; an abort settles the request at once
+// from any thread.
 #include "client/client_core.hpp"
+#include "client/decode.hpp"
+#include "client/dispatch.hpp"
+#include "client/retry_policy.hpp"
 
 namespace tether::detail {
 
@@ -16,251 +15,165 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// Retry-After: delta-seconds or an HTTP-date.
-std::optional<milliseconds> parse_retry_after(const std::string& value) {
-  if (!value.empty() && std::all_of(value.begin(), value.end(), ::isdigit)) {
-    return std::chrono::seconds(std::stoll(value.substr(0, 9)));
-  }
-  std::tm tm{};
-  if (strptime(value.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm)) {
-    auto when = std::chrono::system_clock::from_time_t(timegm(&tm));
-    auto left = when - std::chrono::system_clock::now();
-    return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(left));
-  }
-  return std::nullopt;
-}
+class Pipeline final : public RequestState {
+ public:
+  Pipeline(std::shared_ptr<Engine> engine, PreparedConfig&& prepared,
+           const Interceptors& interceptors)
+      : RequestState(std::move(engine), std::move(prepared.config),
+                     std::move(prepared.default_header_names)),
+        request_interceptors_(interceptors.request.snapshot()),
+        response_interceptors_(interceptors.response.snapshot()) {}
 
-bool method_listed(const std::vector<std::string>& methods, const std::string& method) {
-  std::string m = method.empty() ? "GET" : method;
-  return std::any_of(methods.begin(), methods.end(),
-                     [&](const std::string& listed) { return iequals(listed, m); });
-}
-
-struct Pipeline : std::enable_shared_from_this<Pipeline> {
-  std::shared_ptr<Engine> engine;
-  RequestConfig config;
-  std::vector<std::string> default_header_names;
-  std::vector<std::shared_ptr<const RequestInterceptor>> request_interceptors;
-  std::vector<std::shared_ptr<const ResponseInterceptor>> response_interceptors;
-  Promise<Response> promise;
-  AbortSignal signal;
-  AbortRegistration registration;
-  int tries = 0;
-  std::optional<Clock::time_point> deadline;  // the whole-request timeout, across retries
-
-  // Engine thread only, but for `config`'s writes, which an abort on another
-  // thread may read: set_config.
-  void set_config(RequestConfig next) {
-    std::lock_guard lock(mu);
-    config = std::move(next);
-  }
-
-  std::mutex mu;  // guards the two below and config's writes; an abort reads them
-  std::shared_ptr<TransferStatus> try_status;
-  TimerService::Id backoff_timer = 0;
-
-  Pipeline(std::shared_ptr<Engine> e, PreparedConfig&& prepared, const Interceptors& interceptors)
-      : engine(std::move(e)),
-        config(std::move(prepared.config)),
-        default_header_names(std::move(prepared.default_header_names)),
-        request_interceptors(interceptors.request.snapshot()),
-        response_interceptors(interceptors.response.snapshot()),
-        promise(engine) {}
-
-  Future<Response> start() {
-    Future<Response> future = promise.get_future();
-    signal = request_signal(config);
-    if (auto reason = signal.reason()) {
-      on_abort(*reason);
-      return future;
-    }
-    std::weak_ptr<Pipeline> weak = shared_from_this();
-    registration = signal.on_abort([weak](const AbortReason& reason) {
-      if (auto self = weak.lock()) self->on_abort(reason);
-    });
-    engine->post([self = shared_from_this()] { self->run_request_interceptors(); });
+  Future<Response> start(const AbortSignal& signal, const AbortSignal& closing) {
+    Future<Response> future = this->future();
+    watch(signal, closing);
+    if (settled()) return future;
+    engine()->post([self = self()] { self->run_request_interceptors(); });
     return future;
   }
 
-  // Any thread: settles now, with the phase of the try in flight if any.
-  void on_abort(const AbortReason& reason) {
-    TimerService::Id timer;
-    std::shared_ptr<TransferStatus> status;
-    RequestConfig snapshot;
-    {
-      std::lock_guard lock(mu);
-      timer = std::exchange(backoff_timer, 0);
-      status = try_status;
-      snapshot = config;  // an interceptor on the engine thread may be replacing it
-    }
-    if (timer) TimerService::instance().cancel(timer);
-    RequestPhase phase = status ? status->phase.load() : RequestPhase::Queued;
-    bool delivered = status && status->maybe_delivered.load();
-    promise.set_error(Error::canceled(reason).with_request(std::move(snapshot), phase, delivered));
+  // Engine or decode thread; the steps after a try run on the engine thread.
+  void on_try_done(Result<Response> outcome) override {
+    if (engine()->running_in_this_thread()) return after_try(std::move(outcome));
+    engine()->post(make_task([self = self(), outcome = std::move(outcome)]() mutable {
+      self->after_try(std::move(outcome));
+    }));
+  }
+
+ private:
+  std::shared_ptr<Pipeline> self() {
+    return std::static_pointer_cast<Pipeline>(shared_from_this());
   }
 
   // Continues on the engine thread once `future` settles.
   template <class T, class OnValue, class OnError>
   void when_settled(Future<T> future, OnValue on_value, OnError on_error) {
-    auto self = shared_from_this();
+    auto self = this->self();
     std::move(future).then(
         [self, on_value](T value) mutable {
-          self->engine->post(
-              [on_value, value = std::move(value)]() mutable { on_value(std::move(value)); });
+          self->engine()->post(make_task(
+              [on_value, value = std::move(value)]() mutable { on_value(std::move(value)); }));
         },
         [self, on_error](const Error& e) mutable {
-          self->engine->post([on_error, e] { on_error(e); });
+          self->engine()->post([on_error, e]() mutable { on_error(e); });
         });
   }
 
   Error with_context(Error e) const {
-    return e.config().url.empty() ? e.with_request(config, e.phase(), e.maybe_delivered()) : e;
+    return e.config().url.empty() ? e.with_request(config(), e.phase(), e.maybe_delivered()) : e;
+  }
+  Error from_current_exception() const {
+    return with_context(Error::from_exception(std::current_exception()));
   }
 
   // --- request interceptors: last added runs first ---
 
   void run_request_interceptors(std::size_t left = std::size_t(-1)) {
-    if (left == std::size_t(-1)) left = request_interceptors.size();
+    if (left == std::size_t(-1)) left = request_interceptors_.size();
+    if (!enter(Stage::Intercepting)) return;
     while (left > 0) {
-      if (promise.settled()) return;
-      const auto& entry = *request_interceptors[--left];
+      if (settled()) return;
+      const auto& entry = *request_interceptors_[--left];
+      std::optional<Step<RequestConfig>> step;
       try {
-        if (entry.run_when && !entry.run_when(config)) continue;
-        auto step = entry.on_value(config);
-        if (auto* value = std::get_if<RequestConfig>(&step)) {
-          set_config(std::move(*value));
-          continue;
-        }
-        auto self = shared_from_this();
-        when_settled(
-            std::move(std::get<Future<RequestConfig>>(step)),
-            [self, left](RequestConfig next) {
-              self->set_config(std::move(next));
-              self->run_request_interceptors(left);
-            },
-            [self](const Error& e) { self->finish(Result<Response>(self->with_context(e))); });
-        return;
+        auto config = this->config();
+        if (entry.run_when && !entry.run_when(*config)) continue;
+        step = entry.on_value(*config);  // a copy: the interceptor takes its own
       } catch (...) {
-        return finish(
-            Result<Response>(with_context(Error::from_exception(std::current_exception()))));
+        return finish(from_current_exception());
       }
+      if (auto* value = std::get_if<RequestConfig>(&*step)) {
+        set_config(std::move(*value));
+        continue;
+      }
+      when_settled(
+          std::move(std::get<Future<RequestConfig>>(*step)),
+          [self = self(), left](RequestConfig next) {
+            self->set_config(std::move(next));
+            self->run_request_interceptors(left);
+          },
+          [self = self()](const Error& e) { self->finish(self->with_context(e)); });
+      return;
     }
     start_try();
   }
 
   // --- tries ---
 
+  // What is left of a whole-request timeout (retries on, per_try_timeout off).
+  std::optional<milliseconds> time_left(const RequestConfig& config) {
+    bool whole = config.retry && !config.retry->per_try_timeout &&
+                 config.timeout.value_or(milliseconds(0)).count() > 0;
+    if (!whole) return std::nullopt;
+    if (!deadline_) deadline_ = Clock::now() + *config.timeout;
+    return std::chrono::duration_cast<milliseconds>(*deadline_ - Clock::now());
+  }
+
+  Error whole_timeout_error(const RequestConfig& config) const {
+    // `== true`: right whether the field is a bool or an optional<bool> (unset: false).
+    ErrorCode code = config.transitional.clarify_timeout_error == true ? ErrorCode::TimedOut
+                                                                       : ErrorCode::Timeout;
+    return Error(code, "timeout of " +
+                           std::to_string(config.timeout.value_or(milliseconds(0)).count()) +
+                           "ms exceeded");
+  }
+
   void start_try() {
-    if (promise.settled()) return;
-    RequestConfig attempt = config;
-    const bool whole_timeout = config.retry && !config.retry->per_try_timeout &&
-                               config.timeout.value_or(milliseconds(0)).count() > 0;
-    if (whole_timeout) {
-      if (!deadline) deadline = Clock::now() + *config.timeout;
-      auto left = std::chrono::duration_cast<milliseconds>(*deadline - Clock::now());
-      if (left.count() <= 0) {
-        ErrorCode code = config.transitional.clarify_timeout_error.value_or(false)
-                             ? ErrorCode::TimedOut
-                             : ErrorCode::Timeout;
-        Error e(code, "timeout of " +
-                          std::to_string(config.timeout.value_or(milliseconds(0)).count()) +
-                          "ms exceeded");
-        return finish(Result<Response>(e.with_request(config, RequestPhase::Queued, false)));
-      }
-      attempt.timeout = left;
+    if (!enter(Stage::InFlight)) return;
+    auto config = this->config();
+    auto left = time_left(*config);
+    if (left && left->count() <= 0) {
+      return finish(whole_timeout_error(*config).with_request(config, RequestPhase::Queued, false));
     }
-    ++tries;
-    auto status = std::make_shared<TransferStatus>();
-    {
-      std::lock_guard lock(mu);
-      try_status = status;
-    }
-    auto future = dispatch(engine, std::move(attempt), signal, default_header_names, status);
-    auto self = shared_from_this();
-    std::move(future).then([self](Response r) { self->finish(Result<Response>(std::move(r))); },
-                           [self](const Error& e) { self->after_failed_try(e); });
+    ++tries_;
+    if (!serialize_off_loop(config->data)) return start_transfer(self(), left);
+    // The engine only moves bytes: a large body is serialised on a worker.
+    decode_executor()->post([self = self(), left] { start_transfer(self, left); });
+  }
+
+  void after_try(Result<Response> outcome) {
+    if (settled()) return;
+    if (!outcome) return after_failed_try(outcome.error());
+    if (response_interceptors_.empty()) return finish(std::move(outcome));
+    Response response = std::move(outcome).value();
+    response.config = *config();  // the interceptors read it
+    finish(Result<Response>(std::move(response)));
   }
 
   void after_failed_try(const Error& e) {
-    auto delay = retry_delay(e);
-    if (!delay || promise.settled()) {
+    auto config = this->config();
+    std::optional<milliseconds> delay;
+    if (config->retry) delay = retry_delay(*config->retry, tries_, config->method, e);
+    if (!delay) {
       // A try given what was left of the whole-request timeout reports the
       // timeout the user set.
-      bool whole_timeout = deadline &&
+      bool whole_timeout = deadline_ &&
                            (e.code() == ErrorCode::Timeout || e.code() == ErrorCode::TimedOut) &&
                            std::string_view(e.what()).rfind("timeout of ", 0) == 0;
-      if (whole_timeout) {
-        Error reported(e.code(),
-                       "timeout of " +
-                           std::to_string(config.timeout.value_or(milliseconds(0)).count()) +
-                           "ms exceeded");
-        return finish(
-            Result<Response>(reported.with_request(config, e.phase(), e.maybe_delivered())));
-      }
-      return finish(Result<Response>(e));
+      if (!whole_timeout) return finish(e);
+      return finish(
+          whole_timeout_error(*config).with_request(config, e.phase(), e.maybe_delivered()));
     }
     auto due = Clock::now() + *delay;
-    if (deadline) due = std::min(due, *deadline);  // start_try then reports the timeout
-    std::lock_guard lock(mu);
-    if (promise.settled()) return;
-    backoff_timer = TimerService::instance().schedule(due, [self = shared_from_this()] {
-      self->engine->post([self] {
-        {
-          std::lock_guard lock(self->mu);
-          self->backoff_timer = 0;
-        }
+    if (deadline_) due = std::min(due, *deadline_);  // start_try then reports the timeout
+    if (!enter(Stage::Backoff)) return;
+    auto id = TimerService::instance().schedule(due, [self = self()] {
+      self->engine()->post([self] {
+        self->timer_fired();
         self->start_try();
       });
     });
-  }
-
-  // How long to wait before the next try, or nullopt if `e` is final.
-  std::optional<milliseconds> retry_delay(const Error& e) const {
-    if (!config.retry || tries > config.retry->retries) return std::nullopt;
-    const RetryPolicy& policy = *config.retry;
-    bool retryable = false;
-    switch (e.code()) {
-      case ErrorCode::Network:
-        retryable = true;
-        break;
-      case ErrorCode::Timeout:
-      case ErrorCode::TimedOut:
-        retryable = policy.per_try_timeout;
-        break;
-      case ErrorCode::BadRequest:
-      case ErrorCode::BadResponse:
-        retryable = e.response() && std::find(policy.statuses.begin(), policy.statuses.end(),
-                                              e.response()->status) != policy.statuses.end();
-        break;
-      default:
-        break;
-    }
-    if (!retryable) return std::nullopt;
-    // A method outside the list is retried only if the server cannot have seen it.
-    if (!method_listed(policy.methods, config.method) && e.maybe_delivered()) return std::nullopt;
-
-    double base = static_cast<double>(policy.delay.count()) * std::pow(policy.backoff, tries - 1);
-    base = std::min(base, static_cast<double>(policy.max_delay.count()));
-    if (policy.jitter) {
-      thread_local std::mt19937 random{std::random_device{}()};
-      base = std::uniform_real_distribution<double>(base / 2, base)(random);
-    }
-    auto delay = milliseconds(static_cast<long long>(base));
-    if (policy.respect_retry_after && e.response()) {
-      if (auto header = e.response()->headers.get("Retry-After")) {
-        if (auto asked = parse_retry_after(*header)) delay = std::min(*asked, policy.max_delay);
-      }
-    }
-    return delay;
+    if (!track_timer(id)) TimerService::instance().cancel(id);
   }
 
   // --- response interceptors: first added runs first ---
 
   void finish(Result<Response> result, std::size_t next = 0) {
-    while (next < response_interceptors.size()) {
-      if (promise.settled()) return;
-      const auto& entry = *response_interceptors[next++];
-      std::optional<detail::Step<Response>> step;
+    if (!enter(Stage::Intercepting)) return;
+    while (next < response_interceptors_.size()) {
+      if (settled()) return;
+      const auto& entry = *response_interceptors_[next++];
+      std::optional<Step<Response>> step;
       try {
         if (result && entry.on_value) {
           step = entry.on_value(std::move(result).value());
@@ -270,38 +183,54 @@ struct Pipeline : std::enable_shared_from_this<Pipeline> {
           continue;
         }
       } catch (...) {
-        result = Result<Response>(with_context(Error::from_exception(std::current_exception())));
+        result = Result<Response>(from_current_exception());
         continue;
       }
       if (auto* value = std::get_if<Response>(&*step)) {
         result = Result<Response>(std::move(*value));
         continue;
       }
-      auto self = shared_from_this();
       when_settled(
           std::move(std::get<Future<Response>>(*step)),
-          [self, next](Response r) { self->finish(Result<Response>(std::move(r)), next); },
-          [self, next](const Error& e) {
-            self->finish(Result<Response>(self->with_context(e)), next);
-          });
+          [self = self(), next](Response r) { self->finish(Result<Response>(std::move(r)), next); },
+          [self = self(), next](const Error& e) { self->finish(self->with_context(e), next); });
       return;
     }
-    promise.settle(std::move(result));  // loses to an abort that came first
-    registration.reset();
+    // Without response interceptors the config has not been attached yet.
+    if (result && response_interceptors_.empty()) {
+      settle_response(std::move(result).value());
+    } else {
+      settle(std::move(result));
+    }
   }
+
+  const std::vector<std::shared_ptr<const RequestInterceptor>> request_interceptors_;
+  const std::vector<std::shared_ptr<const ResponseInterceptor>> response_interceptors_;
+  // Engine thread only (steps run one after another there).
+  int tries_ = 0;
+  std::optional<Clock::time_point> deadline_;  // the whole-request timeout, across retries
 };
 
 }  // namespace
 
-Future<Response> run_request(const std::shared_ptr<Engine>& engine, PreparedConfig&& prepared,
+Future<Response> run_request(const EngineOwner& owner, PreparedConfig&& prepared,
                              const Interceptors& interceptors) {
+  AbortSignal signal = request_signal(prepared.config);
   bool plain = interceptors.request.size() == 0 && interceptors.response.size() == 0 &&
                (!prepared.config.retry || prepared.config.retry->retries <= 0);
-  if (plain) {
-    AbortSignal signal = request_signal(prepared.config);
-    return dispatch(engine, std::move(prepared.config), signal, prepared.default_header_names);
+  if (!plain) {
+    return std::make_shared<Pipeline>(owner.engine, std::move(prepared), interceptors)
+        ->start(signal, owner.closing.signal());
   }
-  return std::make_shared<Pipeline>(engine, std::move(prepared), interceptors)->start();
+  // The plain request: one try, settled by the state itself. It never waits
+  // outside the engine, whose shutdown fails its transfer, so it does not
+  // watch `closing` (one registration less on the fast path).
+  auto state = std::make_shared<RequestState>(owner.engine, std::move(prepared.config),
+                                              std::move(prepared.default_header_names));
+  Future<Response> future = state->future();
+  state->watch(signal, AbortSignal{});
+  if (!state->settled()) start_transfer(state);
+  return future;
 }
 
 }  // namespace tether::detail

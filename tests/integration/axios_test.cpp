@@ -6,8 +6,10 @@
 #include <future>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "client/client_core.hpp"
 #include "support/test_server.hpp"
 #include "tether/tether.hpp"
 
@@ -23,6 +25,26 @@ using tether::test::TestServer;
 namespace {
 
 constexpr auto kGenerous = 10s;
+
+// Runs what is already queued on `executor`: a marker task queued last.
+bool drain(tether::Executor& executor) {
+  auto done = std::make_shared<std::promise<void>>();
+  auto reached = done->get_future();
+  executor.post([done] { done->set_value(); });
+  return reached.wait_for(kGenerous) == std::future_status::ready;
+}
+
+// Polls `condition` (a state, never a duration) until it holds, within a
+// generous bound.
+template <class F>
+bool eventually(F condition) {
+  auto until = std::chrono::steady_clock::now() + kGenerous;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
 
 struct Axios : ::testing::Test {
   TestServer server;
@@ -227,7 +249,11 @@ TEST_F(Axios, AbortDuringAnInterceptorCancelsTheRequest) {
   EXPECT_TRUE(r.error().is_cancel());
   EXPECT_EQ(r.error().phase(), tether::RequestPhase::Queued);
   gate->set_value(RequestConfig{.url = server.url("/ok")});
-  std::this_thread::sleep_for(50ms);
+  // The gate's continuation runs on its executor, then the pipeline's step on
+  // the engine: once both have run, the request had its chance to go out.
+  ASSERT_TRUE(drain(*tether::default_executor()));
+  ASSERT_TRUE(drain(*client.executor()));
+  EXPECT_EQ(tether::detail::ClientAccess::engine(client).active_transfers(), 0u);
   EXPECT_EQ(server.accepted_count(), 0u);  // the request was never sent
 }
 
@@ -407,7 +433,11 @@ TEST_F(Axios, AbortDuringBackOffCancelsAtOnce) {
   config.signal = controller.signal();
   auto request = client.request(config);
   ASSERT_TRUE(server.wait_for_request("key=e", kGenerous));
-  std::this_thread::sleep_for(100ms);  // the first try has failed; back-off runs
+  // The first try has failed once its transfer is gone and the engine has
+  // handled its outcome: back-off runs.
+  auto& engine = tether::detail::ClientAccess::engine(client);
+  ASSERT_TRUE(eventually([&] { return engine.active_transfers() == 0; }));
+  ASSERT_TRUE(drain(*client.executor()));
   EXPECT_FALSE(request.ready());
   controller.abort();
   ASSERT_TRUE(request.ready());

@@ -1,0 +1,171 @@
+#include "client/decode.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+namespace tether::detail {
+
+namespace {
+
+Data unwrap(const RequestConfig& config, const std::string& content_type, std::string body) {
+  switch (config.response_type.value_or(ResponseType::Auto)) {
+    case ResponseType::Auto:
+      if (body.empty()) return Data::from_text({});  // HEAD, 204, 304: axios' data is ""
+      if (Data::is_json_content_type(content_type)) {
+        // As axios' silentJSONParsing: a body that claims JSON but does not
+        // parse stays text.
+        auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+        return json.is_discarded() ? Data::from_text(std::move(body))
+                                   : Data::from_json(std::move(json));
+      }
+      return Data::unwrap(content_type, std::move(body));
+    case ResponseType::Json:
+      return Data::unwrap("application/json", std::move(body));
+    case ResponseType::Text:
+      return Data::from_text(std::move(body));
+    case ResponseType::Bytes:
+    case ResponseType::Stream: {
+      Bytes bytes(body.size());
+      std::transform(body.begin(), body.end(), bytes.begin(),
+                     [](char c) { return static_cast<std::byte>(c); });
+      return Data::from_bytes(std::move(bytes));
+    }
+  }
+  return Data::from_text(std::move(body));
+}
+
+// The response without its config. Throws what decoding or a transform throws.
+Response make_response(TransferResult&& r, const RequestConfig& config) {
+  Response response;
+  response.status = r.status;
+  response.status_text = std::move(r.status_text);
+  std::string content_type = r.headers.get("Content-Type").value_or("");
+  response.headers = std::move(r.headers);
+  response.url = std::move(r.url);
+  response.redirects = r.redirects;
+  response.http_version = std::move(r.http_version);
+  response.data = unwrap(config, content_type, std::move(r.body));
+  for (const auto& transform : config.transform_response) {
+    if (transform) response.data = transform(std::move(response.data), response.headers);
+  }
+  return response;
+}
+
+Result<Response> failed(TransferFailure&& failure,
+                        const std::shared_ptr<const RequestConfig>& config,
+                        std::exception_ptr user_error) {
+  Error error = failure.code == ErrorCode::Canceled
+                    ? Error::canceled({"AbortError", "client destroyed"})
+                    : Error(failure.code, failure.message).with_transport(failure.transport);
+  if (user_error) error = Error::from_exception(user_error);
+  if (failure.response) {
+    try {
+      Response partial = make_response(std::move(*failure.response), *config);
+      partial.config = *config;
+      error = error.with_response(std::move(partial));
+    } catch (...) {
+      // A partial body that does not decode adds nothing to this error.
+    }
+  }
+  return error.with_request(config, failure.phase, failure.maybe_delivered);
+}
+
+// axios' settle(): validate_status decides; 4xx ERR_BAD_REQUEST, anything
+// else ERR_BAD_RESPONSE.
+Result<Response> validated(Response&& response,
+                           const std::shared_ptr<const RequestConfig>& config) {
+  bool ok = config->validate_status ? config->validate_status(response.status)
+                                    : response.status >= 200 && response.status < 300;
+  if (ok) return Result<Response>(std::in_place, std::move(response));
+  ErrorCode code = response.status >= 400 && response.status < 500 ? ErrorCode::BadRequest
+                                                                   : ErrorCode::BadResponse;
+  Error error(code, "Request failed with status code " + std::to_string(response.status));
+  response.config = *config;
+  return error.with_request(config, RequestPhase::Body, true).with_response(std::move(response));
+}
+
+// A few threads draining one FIFO: decoding never waits behind the engine.
+class WorkerPool final : public Executor {
+ public:
+  explicit WorkerPool(unsigned threads) {
+    for (unsigned i = 0; i < threads; ++i) std::thread([this] { run(); }).detach();
+  }
+  void post(std::function<void()> task) override {
+    {
+      std::lock_guard lock(mu_);
+      tasks_.push_back(std::move(task));
+    }
+    wake_.notify_one();
+  }
+  bool running_in_this_thread() const noexcept override { return false; }
+
+ private:
+  void run() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      wake_.wait(lock, [&] { return !tasks_.empty(); });
+      auto task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      try {
+        task();
+      } catch (...) {
+        // Tasks contain their own errors; a stray one must not end the thread.
+      }
+      task = nullptr;
+      lock.lock();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> tasks_;
+};
+
+}  // namespace
+
+Result<Response> decode_outcome(TransferOutcome&& outcome,
+                                const std::shared_ptr<const RequestConfig>& config,
+                                std::exception_ptr user_error) {
+  if (auto* failure = std::get_if<TransferFailure>(&outcome)) {
+    return failed(std::move(*failure), config, std::move(user_error));
+  }
+  try {
+    return validated(make_response(std::move(std::get<TransferResult>(outcome)), *config), config);
+  } catch (...) {
+    // An undecodable body, a transform or validate_status that threw.
+    return Error::from_exception(std::current_exception())
+        .with_request(config, RequestPhase::Body, true);
+  }
+}
+
+bool decode_off_loop(const TransferOutcome& outcome) {
+  if (auto* result = std::get_if<TransferResult>(&outcome)) {
+    return result->body.size() > kInlineDecodeLimit;
+  }
+  const auto& failure = std::get<TransferFailure>(outcome);
+  return failure.response && failure.response->body.size() > kInlineDecodeLimit;
+}
+
+bool serialize_off_loop(const Body& body) {
+  switch (body.kind()) {
+    case Body::Kind::None:
+      return false;
+    case Body::Kind::Text:
+      return body.text()->size() > kInlineDecodeLimit;
+    case Body::Kind::Bytes:
+      return body.bytes()->size() > kInlineDecodeLimit;
+    default:
+      return true;  // JSON, forms: size unknown until serialised
+  }
+}
+
+std::shared_ptr<Executor> decode_executor() {
+  // Leaked on purpose, as default_executor(): work may finish during exit.
+  static auto* pool = new std::shared_ptr<Executor>(std::make_shared<WorkerPool>(2));
+  return *pool;
+}
+
+}  // namespace tether::detail

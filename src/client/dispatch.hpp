@@ -1,0 +1,21 @@
+// One try of a request on the engine.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include "client/request_state.hpp"
+
+namespace tether::detail {
+
+// Starts a try of `state`'s request with its config now; the try's outcome
+// reaches state->on_try_done (on the engine thread, or a decode thread for a
+// large body), unless the request settled first. `timeout` overrides the
+// config's (what is left of a whole-request timeout). Never throws: a bad
+// config, or what transform_request or params_serializer throws, is the try's
+// Error. Call it off the engine loop when the body is large (serialize_off_loop).
+void start_transfer(const std::shared_ptr<RequestState>& state,
+                    std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+}  // namespace tether::detail

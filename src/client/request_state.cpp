@@ -1,0 +1,163 @@
+#include "client/request_state.hpp"
+
+#include <utility>
+
+namespace tether::detail {
+
+RequestState::RequestState(std::shared_ptr<Engine> engine, RequestConfig&& config,
+                           std::vector<std::string> default_header_names)
+    : engine_(std::move(engine)),
+      promise_(engine_),
+      header_names_(std::move(default_header_names)),
+      config_(std::make_shared<RequestConfig>(std::move(config))) {}
+
+void RequestState::watch(const AbortSignal& signal, const AbortSignal& closing) {
+  std::weak_ptr<RequestState> weak = weak_from_this();
+  auto on_abort = [weak](const AbortReason& reason) {
+    if (auto self = weak.lock()) self->abort(reason);
+  };
+  // Registered outside the lock: an aborted signal runs the callback here.
+  AbortRegistration registration = signal.on_abort(on_abort);
+  AbortRegistration on_closing = closing.on_abort(on_abort);
+  std::lock_guard lock(mu_);
+  if (settled()) return;  // both released on return, outside the lock
+  registration_ = std::move(registration);
+  closing_registration_ = std::move(on_closing);
+}
+
+bool RequestState::enter(Stage next) noexcept {
+  Stage now = stage();
+  do {
+    if (now == Stage::Settled) return false;
+  } while (!stage_.compare_exchange_weak(now, next, std::memory_order_acq_rel));
+  return true;
+}
+
+bool RequestState::settle(Result<Response> outcome) {
+  if (!claim()) return false;
+  promise_.settle(std::move(outcome));
+  release();
+  return true;
+}
+
+bool RequestState::settle_response(Response response) {
+  if (!claim()) return false;
+  {
+    // Won: no abort reads the config any more; move it when nobody else
+    // (an earlier try's Error) shares it.
+    std::lock_guard lock(mu_);
+    if (config_.use_count() == 1) {
+      response.config = std::move(*config_);
+    } else {
+      response.config = *config_;
+    }
+  }
+  promise_.set_value(std::move(response));
+  release();
+  return true;
+}
+
+void RequestState::abort(const AbortReason& reason) {
+  if (!claim()) return;
+  std::shared_ptr<const RequestConfig> config;
+  RequestPhase phase = RequestPhase::Queued;
+  bool delivered = false;
+  {
+    std::lock_guard lock(mu_);
+    config = config_;
+    if (status_) {  // the last try's, during a back-off too
+      phase = status_->phase.load();
+      delivered = status_->maybe_delivered.load();
+    }
+  }
+  promise_.set_error(Error::canceled(reason).with_request(std::move(config), phase, delivered));
+  release();
+}
+
+// The winner's clean-up: whatever is left running is stopped.
+void RequestState::release() {
+  TransferId transfer;
+  TimerService::Id timer;
+  AbortRegistration registration;
+  AbortRegistration on_closing;
+  {
+    std::lock_guard lock(mu_);
+    transfer = std::exchange(transfer_, 0);
+    timer = std::exchange(timer_, 0);
+    registration = std::move(registration_);
+    on_closing = std::move(closing_registration_);
+  }
+  if (timer) TimerService::instance().cancel(timer);
+  if (transfer) engine_->cancel(transfer);
+  // From inside its own callback this does not wait; from another thread it
+  // waits for a callback that is running, which only finds the request settled.
+  registration.reset();
+  on_closing.reset();
+}
+
+void RequestState::on_try_done(Result<Response> outcome) {
+  if (outcome) {
+    settle_response(std::move(outcome).value());
+  } else {
+    settle(std::move(outcome));
+  }
+}
+
+std::shared_ptr<const RequestConfig> RequestState::config() const {
+  std::lock_guard lock(mu_);
+  return config_;
+}
+
+void RequestState::set_config(RequestConfig&& next) {
+  auto fresh = std::make_shared<RequestConfig>(std::move(next));
+  {
+    std::lock_guard lock(mu_);
+    config_.swap(fresh);
+  }
+  // `fresh` holds the old config now: freed here, outside the lock.
+}
+
+std::uint64_t RequestState::begin_try(std::shared_ptr<TransferStatus> status) {
+  std::lock_guard lock(mu_);
+  status_ = std::move(status);
+  try_open_ = true;
+  return ++try_number_;
+}
+
+bool RequestState::track_transfer(std::uint64_t try_number, TransferId id) {
+  std::lock_guard lock(mu_);
+  if (settled()) return false;
+  if (try_open_ && try_number == try_number_) transfer_ = id;
+  return true;
+}
+
+void RequestState::end_try(std::uint64_t try_number) {
+  std::lock_guard lock(mu_);
+  if (try_number != try_number_) return;
+  try_open_ = false;
+  transfer_ = 0;
+}
+
+bool RequestState::track_timer(TimerService::Id id) {
+  std::lock_guard lock(mu_);
+  if (settled()) return false;
+  timer_ = id;
+  return true;
+}
+
+void RequestState::timer_fired() {
+  std::lock_guard lock(mu_);
+  timer_ = 0;
+}
+
+void RequestState::note_user_error(std::exception_ptr e) {
+  std::lock_guard lock(mu_);
+  if (!user_error_) user_error_ = std::move(e);
+}
+
+std::exception_ptr RequestState::take_user_error() {
+  std::lock_guard lock(mu_);
+  return std::exchange(user_error_, nullptr);
+}
+
+}  // namespace tether::detail

@@ -1,0 +1,102 @@
+// RequestState: one request's lifecycle, for the plain path and the
+// interceptor/retry path alike. Every outcome (completion, failure, timeout,
+// abort, client destruction, an interceptor's error) passes one settle(); an
+// atomic transition picks the single winner, which then cancels what is left
+// (the engine transfer, a back-off timer) and releases the abort registration.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "abort/timer_service.hpp"
+#include "tether/future.hpp"
+#include "tether/response.hpp"
+#include "transport/engine.hpp"
+
+namespace tether::detail {
+
+class RequestState : public std::enable_shared_from_this<RequestState> {
+ public:
+  enum class Stage : std::uint8_t { Queued, Intercepting, InFlight, Backoff, Settled };
+
+  RequestState(std::shared_ptr<Engine> engine, RequestConfig&& config,
+               std::vector<std::string> default_header_names);
+  RequestState(const RequestState&) = delete;
+  RequestState& operator=(const RequestState&) = delete;
+  virtual ~RequestState() = default;
+
+  Future<Response> future() { return promise_.get_future(); }
+  // Lets `signal` abort the request (at once, if it already has), and
+  // `closing` (the client going away) too.
+  void watch(const AbortSignal& signal, const AbortSignal& closing);
+
+  Stage stage() const noexcept { return stage_.load(std::memory_order_acquire); }
+  bool settled() const noexcept { return stage() == Stage::Settled; }
+  // Moves to `next`; false (and no move) once settled.
+  bool enter(Stage next) noexcept;
+
+  // The one choke point: true only for the call that settled the request.
+  bool settle(Result<Response> outcome);
+  // As settle, with the request's config moved (or copied, if still shared)
+  // into the response once this call has won.
+  bool settle_response(Response response);
+  // The abort callback: O(1) small work on the aborting thread (the Error
+  // shares the config; nothing is copied).
+  void abort(const AbortReason& reason);
+
+  // A try's outcome (engine or decode thread). The plain request settles
+  // with it; the pipeline decides on retries and response interceptors.
+  virtual void on_try_done(Result<Response> outcome);
+
+  // The config now (interceptors replace it; readers get a shared snapshot).
+  std::shared_ptr<const RequestConfig> config() const;
+  void set_config(RequestConfig&& next);
+  const std::vector<std::string>& default_header_names() const noexcept { return header_names_; }
+  const std::shared_ptr<Engine>& engine() const noexcept { return engine_; }
+
+  // --- the try in flight (dispatch.cpp) ---
+  // Opens a try; its number ties the calls below to it.
+  std::uint64_t begin_try(std::shared_ptr<TransferStatus> status);
+  // Records the try's transfer; false when the request is already settled
+  // (the caller cancels the transfer).
+  bool track_transfer(std::uint64_t try_number, TransferId id);
+  // The engine is done with the try's transfer: nothing left to cancel.
+  void end_try(std::uint64_t try_number);
+  // Records a back-off timer; false when already settled (caller cancels it).
+  bool track_timer(TimerService::Id id);
+  void timer_fired();
+  // What a user callback on the engine thread (on_data, progress) threw, so
+  // the request's Error keeps it as cause().
+  void note_user_error(std::exception_ptr e);
+  // Takes it (the Error keeps the one reference: nothing here outlives it).
+  std::exception_ptr take_user_error();
+
+ private:
+  bool claim() noexcept { return stage_.exchange(Stage::Settled) != Stage::Settled; }
+  void release();
+
+  std::shared_ptr<Engine> engine_;
+  Promise<Response> promise_;
+  std::atomic<Stage> stage_{Stage::Queued};
+  const std::vector<std::string> header_names_;
+
+  // Guards what an abort on any thread reads or takes: small fields only, and
+  // no user code or waiting runs under it.
+  mutable std::mutex mu_;
+  std::shared_ptr<RequestConfig> config_;  // never mutated while shared
+  std::shared_ptr<TransferStatus> status_;
+  std::uint64_t try_number_ = 0;
+  bool try_open_ = false;
+  TransferId transfer_ = 0;
+  TimerService::Id timer_ = 0;
+  std::exception_ptr user_error_;
+  AbortRegistration registration_;
+  AbortRegistration closing_registration_;
+};
+
+}  // namespace tether::detail
