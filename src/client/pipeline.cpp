@@ -111,8 +111,8 @@ class Pipeline final : public RequestState {
 
   Error whole_timeout_error(const RequestConfig& config) const {
     // `== true`: right whether the field is a bool or an optional<bool> (unset: false).
-    ErrorCode code = config.transitional.clarify_timeout_error == true ? ErrorCode::TimedOut
-                                                                       : ErrorCode::Timeout;
+    ErrorCode code = config.transitional.clarify_timeout_error.value_or(false) ? ErrorCode::TimedOut
+                                                                               : ErrorCode::Timeout;
     return Error(code, "timeout of " +
                            std::to_string(config.timeout.value_or(milliseconds(0)).count()) +
                            "ms exceeded");
