@@ -63,7 +63,9 @@ struct ProgressEvent {
 };
 
 // Retries (beyond axios, built in). A try is retried when it failed with a
-// network error, a per-try timeout or a status in `statuses`, and either its
+// transient network error (Error::is_transient(): refused or broken
+// connections, never a TLS verification or protocol error), a per-try timeout
+// or a status in `statuses`, and either its
 // method is in `methods` or none of its bytes can have reached the server
 // (Error::maybe_delivered() is false), so a POST is retried only when that is
 // safe. An abort during the back-off cancels at once.
