@@ -17,7 +17,8 @@ void Engine::Loop::start(std::unique_ptr<Transfer> t) {
     t->easy = easy;
     // A handle left configured for the same kind of plain GET needs only the
     // new URL and pointers; any other is reset and configured afresh.
-    if (kind != 0 && kind == plain_kind(t->spec.method, t->spec.url, false, *t)) {
+    bool body = t->spec.has_payload || t->spec.form.has_value();
+    if (kind != 0 && kind == plain_kind(t->spec.method, t->spec.url, body, *t)) {
       t->method = t->spec.method;
       t->url = t->spec.url;
       t->handle_kind = kind;

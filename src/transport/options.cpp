@@ -16,6 +16,14 @@ namespace {
 char kUserAgentLine[] = "User-Agent: tether/" TETHER_VERSION;
 curl_slist kUserAgentOnly{kUserAgentLine, nullptr};
 
+// libcurl before 8.0 cannot reuse a connection opened with HTTP/2 prior
+// knowledge (curl issue 10634): a second request on it fails with a framing
+// error. There, each such request gets a connection of its own.
+bool prior_knowledge_reuse_broken() {
+  static const bool broken = curl_version_info(CURLVERSION_NOW)->version_num < 0x080000;
+  return broken;
+}
+
 }  // namespace
 
 namespace {
@@ -66,7 +74,11 @@ void Engine::Loop::configure(Transfer& t) {
   // where HTTP/2 cannot come: the burst would wait one connect for nothing.)
   HttpVersion v = t.spec.http_version;
   bool https = t.url.rfind("https:", 0) == 0;
-  if ((https && v != HttpVersion::Http1_1) || v == HttpVersion::Http2PriorKnowledge) {
+  bool own_connection = v == HttpVersion::Http2PriorKnowledge && prior_knowledge_reuse_broken();
+  if (own_connection) {
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+  } else if ((https && v != HttpVersion::Http1_1) || v == HttpVersion::Http2PriorKnowledge) {
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
   }
   if (t.url.rfind("https:", 0) == 0) {
@@ -109,7 +121,10 @@ void Engine::Loop::configure_headers(Transfer& t) {
   // The body's default Content-Type unless one was given, and no
   // "Expect: 100-continue" (it costs a round trip, or a second, per upload).
   const TransferSpec& spec = t.spec;
-  bool has_content_type = spec.headers.has("Content-Type");
+  // An unset Content-Type sends none, but a multipart body needs curl's (it
+  // carries the boundary), so there the unset is ignored.
+  bool has_content_type =
+      spec.headers.has("Content-Type") || (spec.headers.is_unset("Content-Type") && !t.mime);
   for (const auto& h : spec.headers) {
     if (t.mime && iequals(h.name, "Content-Type")) continue;  // curl writes the boundary
     std::string line = h.value.empty() ? h.name + ";" : h.name + ": " + h.value;
@@ -118,17 +133,18 @@ void Engine::Loop::configure_headers(Transfer& t) {
   // A header the request unset (Headers::unset) is not sent, not even the one
   // curl would add itself (Accept, …): "Name:" tells curl to leave it out.
   for (const auto& name : spec.headers.unset_names()) {
+    if (t.mime && iequals(name, "Content-Type")) continue;  // curl's carries the boundary
     t.header_list = curl_slist_append(t.header_list, (name + ":").c_str());
   }
-  // Ours unless the user named one (any case; an empty value sends none) or
-  // unset it.
-  bool own_agent = !spec.headers.has("User-Agent") && !spec.headers.is_unset("User-Agent");
-  if (own_agent && t.header_list) t.header_list = curl_slist_append(t.header_list, kUserAgentLine);
   if (!has_content_type && t.has_body && !spec.payload_type.empty()) {
     t.header_list =
         curl_slist_append(t.header_list, ("Content-Type: " + spec.payload_type).c_str());
   }
   if (t.has_body || t.mime) t.header_list = curl_slist_append(t.header_list, "Expect:");
+  // Ours unless the user named one (any case; an empty value sends none) or
+  // unset it. Decided last: only a list still empty here is the constant one.
+  bool own_agent = !spec.headers.has("User-Agent") && !spec.headers.is_unset("User-Agent");
+  if (own_agent && t.header_list) t.header_list = curl_slist_append(t.header_list, kUserAgentLine);
   if (t.header_list) {
     curl_easy_setopt(t.easy, CURLOPT_HTTPHEADER, t.header_list);
   } else if (own_agent) {

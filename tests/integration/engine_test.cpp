@@ -306,6 +306,40 @@ TEST_F(Engine, SendsItsUserAgentUnlessTheUserSetsOne) {
   EXPECT_EQ(r.data.json()["headers"].value("user-agent", ""), "mine/1.0");
 }
 
+TEST_F(Engine, UserAgentGoesWithABodyToo) {
+  auto r = ok(client.post(server.url("/echo"), nlohmann::json{{"a", 1}}));
+  EXPECT_EQ(r.data.json()["headers"].value("user-agent", "").rfind("tether/", 0), 0u);
+  r = ok(client.post(server.url("/echo"), std::string("text")));
+  EXPECT_EQ(r.data.json()["headers"].value("user-agent", "").rfind("tether/", 0), 0u);
+}
+
+TEST_F(Engine, ABodyIsSentOnAHandleLeftByAPlainGet) {
+  // A plain GET leaves its easy handle configured for the next plain GET; a
+  // GET that carries a body (or a form) must not be taken for one.
+  ok(client.get(server.url("/echo")));
+  auto r = ok(client.request({.url = server.url("/echo"), .data = std::string("hello")}));
+  EXPECT_EQ(r.data.json()["body"], "hello");
+  ok(client.get(server.url("/echo")));
+  tether::Form form;
+  form.append("field", "value");
+  r = ok(client.request({.url = server.url("/echo"), .data = form}));
+  EXPECT_NE(r.data.json()["body"].get<std::string>().find("value"), std::string::npos);
+}
+
+TEST_F(Engine, AnUnsetContentTypeSendsNone) {
+  RequestConfig config{.method = "POST", .url = server.url("/echo"), .data = nlohmann::json{1}};
+  config.headers.unset("Content-Type");
+  auto r = ok(client.request(config));
+  EXPECT_FALSE(r.data.json()["headers"].contains("content-type")) << r.data.json().dump();
+  // A form keeps curl's multipart type: it carries the boundary.
+  tether::Form form;
+  form.append("field", "value");
+  RequestConfig multipart{.method = "POST", .url = server.url("/echo"), .data = form};
+  multipart.headers.unset("Content-Type");
+  r = ok(client.request(multipart));
+  EXPECT_EQ(r.data.json()["headers"].value("content-type", "").rfind("multipart/form-data", 0), 0u);
+}
+
 TEST_F(Engine, AnUnsetHeaderIsNotSentNotEvenCurlsOwn) {
   // Headers::unset removes the User-Agent Tether would add and the Accept
   // libcurl would add, on a client default or on the request.

@@ -171,6 +171,26 @@ TEST_F(NginxTransport, H2cPriorKnowledge) {
   EXPECT_EQ(r.value().data.to_string(), "HTTP/2.0\n");
 }
 
+TEST_F(NginxTransport, H2cPriorKnowledgeManyRequests) {
+  // Concurrent and one after another: libcurl before 8.0 cannot reuse such a
+  // connection, and the engine must not let it try.
+  RequestConfig config{.url = server_->h2c_url("/echo-status")};
+  config.http_version = tether::HttpVersion::Http2PriorKnowledge;
+  for (int round = 0; round < 2; ++round) {
+    std::vector<tether::Future<tether::Response>> burst;
+    for (int i = 0; i < 8; ++i) burst.push_back(client.request(config));
+    for (auto& f : burst) {
+      auto r = run(std::move(f));
+      ASSERT_TRUE(r) << r.error().what();
+      EXPECT_EQ(r.value().http_version, "2");
+    }
+  }
+  for (int i = 0; i < 3; ++i) {
+    auto r = run(client.request(config));
+    ASSERT_TRUE(r) << r.error().what();
+  }
+}
+
 TEST_F(NginxTransport, LargeDownloadOverHttp2) {
   RequestConfig config{.url = server_->https_url("/big.bin")};
   config.tls.ca_file = server_->ca_file();
