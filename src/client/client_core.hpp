@@ -20,7 +20,12 @@ struct EngineOwner {
   // whatever its stage (in an interceptor, in back-off, in flight).
   AbortController closing;
   ~EngineOwner() {
-    closing.abort({"AbortError", "client destroyed"});
+    try {
+      closing.abort({"AbortError", "client destroyed"});
+    } catch (...) {
+      // abort() rethrows what a callback threw (only bad_alloc can, here);
+      // every callback has run, and a destructor must not throw.
+    }
     engine->shutdown();
   }
 };

@@ -254,13 +254,15 @@ AbortSignal request_signal(const RequestConfig& config) {
   return AbortSignal::any({config.signal, config.cancel_token->signal()});
 }
 
-std::variant<TransferSpec, Error> make_spec(const RequestConfig& config,
-                                            const std::vector<std::string>& default_header_names) {
-  TransferSpec spec;
-  spec.method = config.method.empty() ? "GET" : config.method;
-  std::transform(spec.method.begin(), spec.method.end(), spec.method.begin(),
+namespace {
+
+// The method (upper-cased into `method`), header bytes and limits, or what is
+// wrong with them.
+std::optional<Error> check_request(const RequestConfig& config, std::string& method) {
+  method = config.method.empty() ? "GET" : config.method;
+  std::transform(method.begin(), method.end(), method.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  if (!is_token(spec.method)) {
+  if (!is_token(method)) {
     return Error(ErrorCode::BadOptionValue, "Invalid HTTP method: \"" + config.method + "\"");
   }
   for (const auto& h : config.headers) {
@@ -273,20 +275,11 @@ std::variant<TransferSpec, Error> make_spec(const RequestConfig& config,
       config.idle_timeout.value_or(none) < none || config.max_redirects.value_or(0) < 0) {
     return Error(ErrorCode::BadOptionValue, "timeouts and max_redirects must not be negative");
   }
-  auto url = resolve_url(config);
-  if (auto* error = std::get_if<Error>(&url)) return *error;
-  spec.url = std::move(std::get<std::string>(url));
+  return std::nullopt;
+}
 
-  spec.headers = config.headers;
-  // The instance's default headers go only to base_url's origin.
-  if (!config.base_url.empty()) {
-    spec.bound_origin = origin_of(combine_urls(config.base_url, ""));
-    if (origin_of(spec.url) != spec.bound_origin) {
-      for (const auto& name : default_header_names) spec.headers.remove(name);
-    } else {
-      spec.origin_bound_headers = default_header_names;
-    }
-  }
+// The body after transform_request, serialised here (off the engine thread).
+std::optional<Error> add_body(const RequestConfig& config, TransferSpec& spec) {
   Body body = config.data;
   for (const auto& transform : config.transform_request) {
     if (transform) body = transform(std::move(body), spec.headers);
@@ -302,6 +295,11 @@ std::variant<TransferSpec, Error> make_spec(const RequestConfig& config,
       return Error(ErrorCode::BadRequest, "Request body larger than maxBodyLength limit");
     }
   }
+  return std::nullopt;
+}
+
+void add_options(const RequestConfig& config, TransferSpec& spec) {
+  const std::chrono::milliseconds none{0};
   spec.timeout = config.timeout.value_or(none);
   spec.connect_timeout = config.connect_timeout.value_or(none);
   spec.idle_timeout = config.idle_timeout.value_or(none);
@@ -319,6 +317,30 @@ std::variant<TransferSpec, Error> make_spec(const RequestConfig& config,
         TransferSpec::Extras{config.auth, config.proxy, config.tls, config.on_upload_progress,
                              config.on_download_progress, config.on_data});
   }
+}
+
+}  // namespace
+
+std::variant<TransferSpec, Error> make_spec(const RequestConfig& config,
+                                            const std::vector<std::string>& default_header_names) {
+  TransferSpec spec;
+  if (auto error = check_request(config, spec.method)) return *error;
+  auto url = resolve_url(config);
+  if (auto* error = std::get_if<Error>(&url)) return *error;
+  spec.url = std::move(std::get<std::string>(url));
+
+  spec.headers = config.headers;
+  // The instance's default headers go only to base_url's origin.
+  if (!config.base_url.empty()) {
+    spec.bound_origin = origin_of(combine_urls(config.base_url, ""));
+    if (origin_of(spec.url) != spec.bound_origin) {
+      for (const auto& name : default_header_names) spec.headers.remove(name);
+    } else {
+      spec.origin_bound_headers = default_header_names;
+    }
+  }
+  if (auto error = add_body(config, spec)) return *error;
+  add_options(config, spec);
   return spec;
 }
 

@@ -10,7 +10,7 @@ namespace {
 // after a delimiter a message puts around a URL.
 bool starts_authority(const std::string& text, std::size_t slashes) {
   if (slashes == 0) return true;
-  return std::string_view(":\"' (<[").find(text[slashes - 1]) != std::string_view::npos;
+  return std::string_view(":\"' (<[=,;").find(text[slashes - 1]) != std::string_view::npos;
 }
 
 }  // namespace

@@ -74,7 +74,13 @@ void Engine::Loop::complete(Transfer& t, TransferOutcome&& outcome) {
   } else {
     owned->set_phase(RequestPhase::Body);
   }
-  owned->done(std::move(outcome));
+  try {
+    owned->done(std::move(outcome));
+  } catch (...) {
+    // `done` settles the request and never runs user code; only an allocation
+    // can fail there. The loop must outlive it (the request stays for its
+    // abort or its client's destruction to settle).
+  }
 }
 
 void Engine::Loop::reap() {
@@ -197,7 +203,7 @@ void Engine::Loop::check_idle(Clock::time_point now) {
       continue;
     }
     shut_socket(id);  // promptly, as an abort does (see shut_socket)
-    curl_multi_remove_handle(multi_, t.easy);
+    remove_abortively(t);
     complete(t, timeout_failure(t.spec.clarify_timeout_error,
                                 "idle timeout of " + std::to_string(t.spec.idle_timeout.count()) +
                                     "ms exceeded",

@@ -122,6 +122,9 @@ struct Engine::Loop {
   bool run_commands();  // false once shutdown was asked for
   void run_task(std::function<void()>& task);
   void shut_socket(TransferId id);
+  // curl_multi_remove_handle for a transfer cut short (abort, idle timeout,
+  // shutdown): any connection curl closes meanwhile is reset, not closed.
+  void remove_abortively(Transfer& t);
   void cancel(TransferId id);
   void shutdown_all();
 
@@ -183,6 +186,7 @@ struct Engine::Loop {
   // carries (see plain_kind).
   std::vector<std::pair<CURL*, std::uint8_t>> spare_handles_;
   bool local_pending_ = false;        // the loop queued a command for itself
+  bool removing_abortively_ = false;  // inside remove_abortively (on_close_socket reads it)
   std::vector<SocketState> sockets_;  // by descriptor
 };
 

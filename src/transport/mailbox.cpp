@@ -90,16 +90,29 @@ void Engine::Loop::shut_socket(TransferId id) {
   // more there are), and make the close abortive (RST), since a FIN queues
   // behind request bytes that a stalled server never reads. An HTTP/2
   // connection is shared: there only the stream is reset.
+  // Only where HTTP/1 is certain (a response said so, or nothing else can be
+  // spoken): an early shutdown of a shared HTTP/2 connection would kill its
+  // other streams. Where it is not certain, the close curl makes on removal
+  // is still abortive (remove_abortively).
   long version = 0;
   curl_easy_getinfo(t.easy, CURLINFO_HTTP_VERSION, &version);
-  bool http1 = version != 0 ? version != CURL_HTTP_VERSION_2_0
-                            : t.spec.http_version == HttpVersion::Http1_1 ||
-                                  (t.url.rfind("http:", 0) == 0 &&
-                                   t.spec.http_version != HttpVersion::Http2PriorKnowledge);
+  bool http1 = version != 0
+                   ? version != CURL_HTTP_VERSION_2_0
+                   : t.spec.http_version == HttpVersion::Http1_1 ||
+                         (t.url.rfind("http:", 0) == 0 && t.spec.http_version == HttpVersion::Auto);
   if (http1 && t.socket != CURL_SOCKET_BAD) {
     make_close_abortive(t.socket);
     ::shutdown(t.socket, SHUT_RDWR);
   }
+}
+
+void Engine::Loop::remove_abortively(Transfer& t) {
+  // curl closes the connection inside this call when it cannot be kept (an
+  // HTTP/1 transfer cut short; never a multiplexed one): on_close_socket then
+  // makes that close a reset, whatever the protocol turned out to be.
+  removing_abortively_ = true;
+  curl_multi_remove_handle(multi_, t.easy);
+  removing_abortively_ = false;
 }
 
 void Engine::Loop::cancel(TransferId id) {
@@ -108,7 +121,7 @@ void Engine::Loop::cancel(TransferId id) {
   Transfer& t = *it->second;
   // Removing a transfer that has not finished closes its HTTP/1.1 connection
   // (never returned to the pool half-read) or resets its HTTP/2 stream.
-  curl_multi_remove_handle(multi_, t.easy);
+  remove_abortively(t);
   detach(t);  // its done is not called: the canceller settled the request
 }
 
@@ -116,7 +129,7 @@ void Engine::Loop::shutdown_all() {
   // Every transfer still in flight fails as canceled.
   while (!transfers_.empty()) {
     Transfer& t = *transfers_.begin()->second;
-    curl_multi_remove_handle(multi_, t.easy);
+    remove_abortively(t);
     auto failure = t.make_failure(ErrorCode::Canceled, "canceled");
     complete(t, std::move(failure));
   }

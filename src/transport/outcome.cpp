@@ -83,6 +83,12 @@ TransferFailure timed_out(const CurlOutcome& o) {
         "connect timeout of " + std::to_string(o.connect_timeout.count()) + "ms exceeded", o.phase,
         o.maybe_delivered);
   }
+  if (o.timeout.count() == 0) {
+    // Neither timeout was set: libcurl's own connect timeout (300 s) fired.
+    return timeout_failure(o.clarify_timeout_error,
+                           "connect timeout exceeded (libcurl's default): " + std::string(o.detail),
+                           o.phase, o.maybe_delivered);
+  }
   return timeout_failure(o.clarify_timeout_error,
                          "timeout of " + std::to_string(o.timeout.count()) + "ms exceeded", o.phase,
                          o.maybe_delivered);

@@ -129,7 +129,9 @@ int Engine::Loop::on_close_socket(void* userp, curl_socket_t s) {
   // curl closes the connection of a transfer whose timeout fired, gracefully:
   // make it abortive, as for an abort, so that the close reaches a server
   // that stopped reading (a FIN would wait behind the unread request bytes).
-  if (state.owner != 0) {
+  if (loop->removing_abortively_) {
+    make_close_abortive(s);
+  } else if (state.owner != 0) {
     auto it = loop->transfers_.find(state.owner);
     if (it != loop->transfers_.end() && it->second->past_deadline(Clock::now())) {
       make_close_abortive(s);

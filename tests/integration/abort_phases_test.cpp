@@ -156,6 +156,18 @@ TEST_F(Fixture, AbortWhileSendingTheBody) {
   abort_after_request_arrived(std::move(config), tag, RequestPhase::Send);
 }
 
+TEST_F(Fixture, AbortWhileSendingReachesTheServerWhateverTheProtocolTurnsOutToBe) {
+  // Asked for HTTP/2 on http:// (an Upgrade attempt), the engine cannot know
+  // before a response whether the connection is shared, so it does not shut
+  // it early; the close curl makes on removal must still be a reset, or the
+  // server, which stopped reading, would never see it.
+  auto tag = unique_tag();
+  RequestConfig config{.method = "POST", .url = server.url("/sink-stall?" + tag)};
+  config.data = std::string(64 << 20, 'x');
+  config.http_version = tether::HttpVersion::Http2;
+  abort_after_request_arrived(std::move(config), tag, RequestPhase::Send);
+}
+
 TEST_F(Fixture, AbortWhileWaitingForHeaders) {
   auto tag = unique_tag();
   abort_after_request_arrived({.url = server.url("/headers-never?" + tag)}, tag,

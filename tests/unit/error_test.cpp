@@ -111,6 +111,8 @@ TEST(Redact, ReplacesEveryUrlInAMessage) {
   EXPECT_EQ(redact_userinfo("Absolute URL \"http://a:b@h/\" refused, see 'https://c:d@i'"),
             "Absolute URL \"http://***@h/\" refused, see 'https://***@i'");
   EXPECT_EQ(redact_userinfo("Redirected to ftp://u:p@h/f: no"), "Redirected to ftp://***@h/f: no");
+  // A scheme-relative URL after '=' (a query or attribute) is one too.
+  EXPECT_EQ(redact_userinfo("next=//u:pw@h/x, href=//a:b@i"), "next=//***@h/x, href=//***@i");
 }
 
 TEST(Error, WhatNeverShowsUrlUserinfo) {
