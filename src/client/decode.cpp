@@ -1,10 +1,8 @@
 #include "client/decode.hpp"
 
+#include "core/thread_pool.hpp"
+
 #include <algorithm>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <thread>
 
 namespace tether::detail {
 
@@ -87,43 +85,6 @@ Result<Response> validated(Response&& response,
   return error.with_request(config, RequestPhase::Body, true).with_response(std::move(response));
 }
 
-// A few threads draining one FIFO: decoding never waits behind the engine.
-class WorkerPool final : public Executor {
- public:
-  explicit WorkerPool(unsigned threads) {
-    for (unsigned i = 0; i < threads; ++i) std::thread([this] { run(); }).detach();
-  }
-  void post(std::function<void()> task) override {
-    {
-      std::lock_guard lock(mu_);
-      tasks_.push_back(std::move(task));
-    }
-    wake_.notify_one();
-  }
-  bool running_in_this_thread() const noexcept override { return false; }
-
- private:
-  void run() {
-    std::unique_lock lock(mu_);
-    for (;;) {
-      wake_.wait(lock, [&] { return !tasks_.empty(); });
-      auto task = std::move(tasks_.front());
-      tasks_.pop_front();
-      lock.unlock();
-      try {
-        task();
-      } catch (...) {
-        // Tasks contain their own errors; a stray one must not end the thread.
-      }
-      task = nullptr;
-      lock.lock();
-    }
-  }
-  std::mutex mu_;
-  std::condition_variable wake_;
-  std::deque<std::function<void()>> tasks_;
-};
-
 }  // namespace
 
 Result<Response> decode_outcome(TransferOutcome&& outcome,
@@ -164,7 +125,7 @@ bool serialize_off_loop(const Body& body) {
 
 std::shared_ptr<Executor> decode_executor() {
   // Leaked on purpose, as default_executor(): work may finish during exit.
-  static auto* pool = new std::shared_ptr<Executor>(std::make_shared<WorkerPool>(2));
+  static auto* pool = new std::shared_ptr<Executor>(std::make_shared<ThreadPool>(2));
   return *pool;
 }
 
