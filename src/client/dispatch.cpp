@@ -37,10 +37,14 @@ template <class F>
 void contain(F& callback, const std::weak_ptr<RequestState>& weak) {
   if (!callback) return;
   callback = [inner = std::move(callback), weak](const auto& arg) {
+    // A settled request's callbacks stay quiet (the engine stops its transfer
+    // soon after; the user must not hear from it meanwhile).
+    auto state = weak.lock();
+    if (!state || state->settled()) return;
     try {
       inner(arg);
     } catch (...) {
-      if (auto state = weak.lock()) state->note_user_error(std::current_exception());
+      state->note_user_error(std::current_exception());
       throw;
     }
   };

@@ -46,8 +46,14 @@ class Pipeline final : public RequestState {
   }
 
   // Continues on the engine thread once `future` settles.
+  // An interceptor's Future that cannot be continued (empty, or consumed)
+  // fails the request with that misuse, here on the engine thread.
   template <class T, class OnValue, class OnError>
   void when_settled(Future<T> future, OnValue on_value, OnError on_error) {
+    if (!future.valid()) {
+      return on_error(with_context(
+          Error(ErrorCode::BadOptionValue, "an interceptor returned an empty tether::Future")));
+    }
     auto self = this->self();
     std::move(future).then(
         [self, on_value](T value) mutable {
@@ -86,6 +92,7 @@ class Pipeline final : public RequestState {
         set_config(std::move(*value));
         continue;
       }
+      // (when_settled checks the Future; then() cannot throw on a valid one.)
       when_settled(
           std::move(std::get<Future<RequestConfig>>(*step)),
           [self = self(), left](RequestConfig next) {
@@ -95,6 +102,9 @@ class Pipeline final : public RequestState {
           [self = self()](const Error& e) { self->finish(self->with_context(e)); });
       return;
     }
+    // An interceptor may have attached a signal or token (axios reads them
+    // after the interceptors): it cancels the request too.
+    if (!request_interceptors_.empty()) watch_also(request_signal(*config()));
     start_try();
   }
 
@@ -110,7 +120,6 @@ class Pipeline final : public RequestState {
   }
 
   Error whole_timeout_error(const RequestConfig& config) const {
-    // `== true`: right whether the field is a bool or an optional<bool> (unset: false).
     ErrorCode code = config.transitional.clarify_timeout_error.value_or(false) ? ErrorCode::TimedOut
                                                                                : ErrorCode::Timeout;
     return Error(code, "timeout of " +
@@ -155,7 +164,9 @@ class Pipeline final : public RequestState {
           whole_timeout_error(*config).with_request(config, e.phase(), e.maybe_delivered()));
     }
     auto due = Clock::now() + *delay;
-    if (deadline_) due = std::min(due, *deadline_);  // start_try then reports the timeout
+    // A back-off that would outlast the whole-request timeout ends now, with
+    // the error the request has (not a timeout it would only wait for).
+    if (deadline_ && due >= *deadline_) return finish(e);
     if (!enter(Stage::Backoff)) return;
     auto id = TimerService::instance().schedule(due, [self = self()] {
       self->engine()->post([self] {

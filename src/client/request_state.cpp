@@ -16,13 +16,31 @@ void RequestState::watch(const AbortSignal& signal, const AbortSignal& closing) 
   auto on_abort = [weak](const AbortReason& reason) {
     if (auto self = weak.lock()) self->abort(reason);
   };
-  // Registered outside the lock: an aborted signal runs the callback here.
-  AbortRegistration registration = signal.on_abort(on_abort);
-  AbortRegistration on_closing = closing.on_abort(on_abort);
+  // Registered outside the lock: an aborted signal runs the callback here. A
+  // default signal never aborts: no registration (nor its allocation).
+  AbortRegistration registration, on_closing;
+  if (!(signal == AbortSignal{})) registration = signal.on_abort(on_abort);
+  if (!(closing == AbortSignal{})) on_closing = closing.on_abort(on_abort);
   std::lock_guard lock(mu_);
+  watched_ = signal;
   if (settled()) return;  // both released on return, outside the lock
   registration_ = std::move(registration);
   closing_registration_ = std::move(on_closing);
+}
+
+void RequestState::watch_also(const AbortSignal& signal) {
+  {
+    std::lock_guard lock(mu_);
+    if (signal == AbortSignal{} || signal == watched_) return;
+  }
+  std::weak_ptr<RequestState> weak = weak_from_this();
+  AbortRegistration registration = signal.on_abort([weak](const AbortReason& reason) {
+    if (auto self = weak.lock()) self->abort(reason);
+  });
+  AbortRegistration previous;
+  std::lock_guard lock(mu_);
+  if (settled()) return;  // released on return, outside the lock
+  previous = std::exchange(late_registration_, std::move(registration));
 }
 
 bool RequestState::enter(Stage next) noexcept {
@@ -80,12 +98,14 @@ void RequestState::release() {
   TimerService::Id timer;
   AbortRegistration registration;
   AbortRegistration on_closing;
+  AbortRegistration late;
   {
     std::lock_guard lock(mu_);
     transfer = std::exchange(transfer_, 0);
     timer = std::exchange(timer_, 0);
     registration = std::move(registration_);
     on_closing = std::move(closing_registration_);
+    late = std::move(late_registration_);
   }
   if (timer) TimerService::instance().cancel(timer);
   if (transfer) engine_->cancel(transfer);
@@ -93,6 +113,7 @@ void RequestState::release() {
   // waits for a callback that is running, which only finds the request settled.
   registration.reset();
   on_closing.reset();
+  late.reset();
 }
 
 void RequestState::on_try_done(Result<Response> outcome) {

@@ -34,6 +34,9 @@ class RequestState : public std::enable_shared_from_this<RequestState> {
   // Lets `signal` abort the request (at once, if it already has), and
   // `closing` (the client going away) too.
   void watch(const AbortSignal& signal, const AbortSignal& closing);
+  // One more signal (an interceptor attached it); none if it is one already
+  // watched or a default signal.
+  void watch_also(const AbortSignal& signal);
 
   Stage stage() const noexcept { return stage_.load(std::memory_order_acquire); }
   bool settled() const noexcept { return stage() == Stage::Settled; }
@@ -97,6 +100,8 @@ class RequestState : public std::enable_shared_from_this<RequestState> {
   std::exception_ptr user_error_;
   AbortRegistration registration_;
   AbortRegistration closing_registration_;
+  AbortSignal watched_;                  // the signal `registration_` is on
+  AbortRegistration late_registration_;  // watch_also's
 };
 
 }  // namespace tether::detail

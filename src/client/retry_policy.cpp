@@ -1,6 +1,7 @@
 #include "client/retry_policy.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <ctime>
 #include <random>
@@ -38,7 +39,8 @@ bool retryable(const RetryPolicy& policy, const Error& e) {
 }  // namespace
 
 std::optional<milliseconds> parse_retry_after(const std::string& value) {
-  if (!value.empty() && std::all_of(value.begin(), value.end(), ::isdigit)) {
+  if (!value.empty() && std::all_of(value.begin(), value.end(),
+                                    [](unsigned char c) { return std::isdigit(c) != 0; })) {
     return std::chrono::seconds(std::stoll(value.substr(0, 9)));
   }
   std::tm tm{};

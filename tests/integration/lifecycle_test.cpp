@@ -340,3 +340,78 @@ TEST(LifecycleClientGone, SettlesRequestsInAnInterceptorAndInBackOff) {
   }
   gate->set_value(RequestConfig{});
 }
+
+// --- found in review ---
+
+TEST(LifecycleReview, AnInterceptorsEmptyFutureFailsTheRequestWithItsMisuse) {
+  TestServer server;
+  Client client;
+  client.interceptors().request.use(
+      [](RequestConfig) -> tether::Future<RequestConfig> { return {}; });
+  auto result = client.get(server.url("/ok")).result();
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code(), ErrorCode::BadOptionValue);
+  EXPECT_NE(std::string(result.error().what()).find("empty tether::Future"), std::string::npos)
+      << result.error().what();
+}
+
+TEST(LifecycleReview, ASignalAnInterceptorAttachesCancelsTheRequest) {
+  // axios reads config.signal after the request interceptors.
+  TestServer server;
+  Client client;
+  tether::AbortController controller;
+  client.interceptors().request.use([&](RequestConfig c) {
+    c.signal = controller.signal();
+    return c;
+  });
+  auto future = client.get(server.url("/headers-never"));
+  auto& engine = tether::detail::ClientAccess::engine(client);
+  for (int i = 0; i < 10'000 && engine.active_transfers() == 0; ++i) {
+    std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_EQ(engine.active_transfers(), 1u) << "the request never started";
+  controller.abort();
+  ASSERT_TRUE(future.ready());
+  EXPECT_TRUE(future.result().error().is_cancel());
+}
+
+TEST(LifecycleReview, ABackOffPastTheWholeTimeoutEndsWithTheRealError) {
+  // Retry-After asks for 60 s; the whole-request timeout is 2 s: the request
+  // ends at once with the 503, not two seconds later with a timeout.
+  TestServer server;
+  Client client;
+  RequestConfig config{.url = server.url("/flaky?key=backoff&fail=5&retry_after=60"),
+                       .timeout = 2s};
+  config.retry = tether::RetryPolicy{.retries = 3, .delay = 1ms};
+  auto result = client.request(config).result();
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code(), ErrorCode::BadResponse) << result.error().what();
+  ASSERT_TRUE(result.error().response());
+  EXPECT_EQ(result.error().response()->status, 503);
+}
+
+TEST(LifecycleReview, OnDataIsQuietOnceTheRequestIsAborted) {
+  TestServer server;
+  Client client;
+  tether::AbortController controller;
+  std::atomic<bool> aborted{false};
+  std::atomic<int> after_abort{0};
+  std::promise<void> first;
+  std::atomic<bool> got{false};
+  RequestConfig config{.url = server.url("/drip?bytes=400&interval_ms=5"),
+                       .signal = controller.signal()};
+  config.response_type = tether::ResponseType::Stream;
+  config.on_data = [&](std::string_view) {
+    if (aborted) ++after_abort;
+    if (!got.exchange(true)) first.set_value();
+  };
+  auto future = client.request(std::move(config));
+  ASSERT_EQ(first.get_future().wait_for(kGenerous), std::future_status::ready);
+  aborted = true;
+  controller.abort();
+  EXPECT_TRUE(future.result().error().is_cancel());
+  // Drain the engine: anything it still had for this transfer has run.
+  auto& engine = tether::detail::ClientAccess::engine(client);
+  (void)engine.idle_timers();
+  EXPECT_EQ(after_abort.load(), 0);
+}
