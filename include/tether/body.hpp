@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <utility>
 #include <variant>
@@ -63,28 +64,28 @@ class Body {
  public:
   enum class Kind { None, Json, Text, Bytes, Form, UrlEncoded };
 
+  // A Body is immutable and its copies share one payload, so a config (and
+  // a Response or Error that carries one) copies in O(1) whatever its size.
   Body() noexcept = default;
-  Body(nlohmann::json json) : value_(std::move(json)) {}
-  Body(std::string text) : value_(Text{std::move(text)}) {}
-  Body(const char* text) : value_(Text{text}) {}
-  Body(tether::Bytes bytes) : value_(std::move(bytes)) {}
-  Body(tether::Form form) : value_(std::move(form)) {}
-  Body(tether::UrlEncoded fields) : value_(std::move(fields)) {}
+  Body(nlohmann::json json) : value_(make(std::move(json))) {}
+  Body(std::string text) : value_(make(Text{std::move(text)})) {}
+  Body(const char* text) : value_(make(Text{text})) {}
+  Body(tether::Bytes bytes) : value_(make(std::move(bytes))) {}
+  Body(tether::Form form) : value_(make(std::move(form))) {}
+  Body(tether::UrlEncoded fields) : value_(make(std::move(fields))) {}
 
-  Kind kind() const noexcept { return static_cast<Kind>(value_.index()); }
+  Kind kind() const noexcept { return value_ ? static_cast<Kind>(value_->index()) : Kind::None; }
   bool empty() const noexcept { return kind() == Kind::None; }
 
   // The payload's accessors; each returns nullptr for another kind.
-  const nlohmann::json* json() const noexcept { return std::get_if<nlohmann::json>(&value_); }
+  const nlohmann::json* json() const noexcept { return get<nlohmann::json>(); }
   const std::string* text() const noexcept {
-    auto* t = std::get_if<Text>(&value_);
+    auto* t = get<Text>();
     return t ? &t->value : nullptr;
   }
-  const tether::Bytes* bytes() const noexcept { return std::get_if<tether::Bytes>(&value_); }
-  const tether::Form* form() const noexcept { return std::get_if<tether::Form>(&value_); }
-  const tether::UrlEncoded* url_encoded() const noexcept {
-    return std::get_if<tether::UrlEncoded>(&value_);
-  }
+  const tether::Bytes* bytes() const noexcept { return get<tether::Bytes>(); }
+  const tether::Form* form() const noexcept { return get<tether::Form>(); }
+  const tether::UrlEncoded* url_encoded() const noexcept { return get<tether::UrlEncoded>(); }
 
   // The Content-Type sent when the request sets none: application/json,
   // text/plain;charset=UTF-8, application/octet-stream,
@@ -100,9 +101,17 @@ class Body {
     friend bool operator==(const Text&, const Text&) = default;
   };
   // Order matches Kind.
-  std::variant<std::monostate, nlohmann::json, Text, tether::Bytes, tether::Form,
-               tether::UrlEncoded>
-      value_;
+  using Value = std::variant<std::monostate, nlohmann::json, Text, tether::Bytes, tether::Form,
+                             tether::UrlEncoded>;
+  template <class T>
+  static std::shared_ptr<const Value> make(T&& payload) {
+    return std::make_shared<const Value>(std::forward<T>(payload));
+  }
+  template <class T>
+  const T* get() const noexcept {
+    return value_ ? std::get_if<T>(value_.get()) : nullptr;
+  }
+  std::shared_ptr<const Value> value_;  // null: Kind::None
 };
 
 }  // namespace tether

@@ -415,3 +415,17 @@ TEST(LifecycleReview, OnDataIsQuietOnceTheRequestIsAborted) {
   (void)engine.idle_timers();
   EXPECT_EQ(after_abort.load(), 0);
 }
+
+TEST(LifecycleReview, ARejectedResponseSharesTheRequestBody) {
+  // A 4xx carries the request's config in its Error and Response; a large
+  // body is shared, never copied (on the engine thread or anywhere).
+  TestServer server;
+  Client client;
+  tether::Body body(std::string(16 << 20, 'x'));
+  const std::string* payload = body.text();
+  auto result = client.put(server.url("/status/404"), body).result();
+  ASSERT_FALSE(result);
+  ASSERT_TRUE(result.error().response());
+  EXPECT_EQ(result.error().config().data.text(), payload);
+  EXPECT_EQ(result.error().response()->config.data.text(), payload);
+}

@@ -283,3 +283,16 @@ TEST(Data, UnwrapRoundTripsBodySerialize) {
   Body bytes = to_bytes("raw");
   EXPECT_EQ(Data::unwrap(bytes.default_content_type(), bytes.serialize()).bytes(), to_bytes("raw"));
 }
+
+TEST(Body, CopiesShareOnePayload) {
+  // A config, and the Response and Error that carry one, copy in O(1).
+  tether::Body original(std::string(1 << 20, 'x'));
+  tether::Body copy = original;
+  ASSERT_TRUE(copy.text());
+  EXPECT_EQ(copy.text(), original.text());
+  tether::Body json(nlohmann::json{{"a", 1}});
+  tether::Body json_copy = json;
+  EXPECT_EQ(json_copy.json(), json.json());
+  EXPECT_EQ(tether::Body().kind(), tether::Body::Kind::None);
+  EXPECT_EQ(tether::Body().text(), nullptr);
+}
