@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "support/outcomes.hpp"
 #include "support/raw_listeners.hpp"
 #include "support/test_server.hpp"
 #include "tether/client.hpp"
@@ -16,25 +17,14 @@ using tether::RequestConfig;
 using tether::Response;
 using tether::test::TestServer;
 
+using tether::test::fails;
+using tether::test::ok;
+
 namespace {
 
 struct ClientTest : ::testing::Test {
   TestServer server;
   Client client;
-
-  Response ok(tether::Future<Response> f) {
-    auto r = f.result();
-    if (!r) ADD_FAILURE() << "request failed: " << r.error().what();
-    return r ? std::move(r).value() : Response{};
-  }
-  tether::Error fails(tether::Future<Response> f) {
-    auto r = f.result();
-    if (r) {
-      ADD_FAILURE() << "request succeeded with status " << r.value().status;
-      return tether::Error(ErrorCode::Unknown, "no error");
-    }
-    return r.error();
-  }
 };
 
 }  // namespace

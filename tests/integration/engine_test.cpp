@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "support/external_servers.hpp"
+#include "support/outcomes.hpp"
 #include "support/test_server.hpp"
 #include "tether/client.hpp"
 #include "tether/limits.hpp"
@@ -58,6 +59,9 @@ extern "C" int getaddrinfo(const char* node, const char* service, const addrinfo
   return real(node, service, hints, res);
 }
 
+using tether::test::fails;
+using tether::test::ok;
+
 namespace {
 
 constexpr auto kGenerous = 10s;
@@ -66,19 +70,6 @@ struct Engine : ::testing::Test {
   TestServer server;
   Client client;
 
-  Response ok(tether::Future<Response> f) {
-    auto r = f.result();
-    if (!r) ADD_FAILURE() << "request failed: " << r.error().what();
-    return r ? std::move(r).value() : Response{};
-  }
-  tether::Error fails(tether::Future<Response> f) {
-    auto r = f.result();
-    if (r) {
-      ADD_FAILURE() << "request succeeded with status " << r.value().status;
-      return tether::Error(ErrorCode::Unknown, "no error");
-    }
-    return r.error();
-  }
   // How many requests whose target contains `tag` the server received.
   std::size_t received(std::string_view tag) const {
     std::size_t n = 0;
