@@ -168,6 +168,27 @@ TEST_F(ApiClientTest, AnAlreadyAbortedSignalIsAnAbort) {
   EXPECT_TRUE(e.status.is_abort);
 }
 
+TEST_F(ApiClientTest, AClientDefaultCancelTokenIsAnAbort) {
+  auto source = tether::CancelToken::source();
+  Client client;
+  client.defaults().cancel_token = source.token;
+  ApiClient over(client);
+  auto pending = over.make_request({.url = server.url("/headers-never?t=token1")});
+  ASSERT_TRUE(server.wait_for_request("t=token1", 30s));
+  source.cancel("user left");
+  ApiError e = fails(std::move(pending));
+  EXPECT_TRUE(e.status.is_abort);
+  EXPECT_EQ(e.data["type"], "TransportError");
+}
+
+// fetch() names a timed-out signal's rejection "TimeoutError": not an abort.
+TEST_F(ApiClientTest, ATimeoutSignalIsNotAnAbort) {
+  ApiError e = fails(api.make_request(
+      {.url = server.url("/headers-never"), .signal = tether::AbortSignal::timeout(100ms)}));
+  EXPECT_EQ(e.data["type"], "TransportError");
+  EXPECT_FALSE(e.status.is_abort);
+}
+
 TEST_F(ApiClientTest, TimeoutIsATransportErrorButNotAnAbort) {
   Client impatient(tether::RequestConfig{.timeout = 200ms});
   ApiClient api_over(impatient);

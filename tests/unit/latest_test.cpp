@@ -111,6 +111,17 @@ TEST(Latest, CallbacksMayCallBackIntoLatest) {
   EXPECT_TRUE(from_callback == second);
 }
 
+TEST(Latest, AThrowingCallbackLeavesTheFreshSignalCurrent) {
+  Latest latest;
+  AbortSignal first = latest.next();
+  auto registration =
+      first.on_abort([](const tether::AbortReason&) { throw std::runtime_error("cb"); });
+  EXPECT_THROW(latest.next(), std::runtime_error);
+  EXPECT_TRUE(first.aborted());
+  EXPECT_FALSE(latest.current().aborted());
+  EXPECT_FALSE(latest.current() == first);
+}
+
 TEST(Latest, ConcurrentNextLeavesExactlyTheLastSignalLive) {
   Latest latest;
   constexpr int kThreads = 4;
