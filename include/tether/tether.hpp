@@ -3,6 +3,7 @@
 #pragma once
 
 #include "tether/abort.hpp"         // IWYU pragma: export
+#include "tether/api_client.hpp"    // IWYU pragma: export
 #include "tether/body.hpp"          // IWYU pragma: export
 #include "tether/cancel_token.hpp"  // IWYU pragma: export
 #include "tether/client.hpp"        // IWYU pragma: export
@@ -12,6 +13,7 @@
 #include "tether/future.hpp"        // IWYU pragma: export
 #include "tether/headers.hpp"       // IWYU pragma: export
 #include "tether/interceptors.hpp"  // IWYU pragma: export
+#include "tether/latest.hpp"        // IWYU pragma: export
 #include "tether/limits.hpp"        // IWYU pragma: export
 #include "tether/params.hpp"        // IWYU pragma: export
 #include "tether/request.hpp"       // IWYU pragma: export
