@@ -62,6 +62,7 @@ struct PreviewServer::State {
   std::uint16_t port = 0;
   std::atomic<std::uint64_t> received{0};
   std::atomic<std::uint64_t> closes{0};
+  std::atomic<std::uint64_t> finished{0};  // replied, seen closed, or given up on
   std::atomic<std::uint64_t> anonymous{0};
 
   std::mutex mu;  // guards rng, connections, stopped
@@ -143,6 +144,10 @@ std::uint64_t PreviewServer::requests_received() const {
 }
 std::uint64_t PreviewServer::closes_seen() const {
   return state_->closes.load();
+}
+
+std::uint64_t PreviewServer::in_progress() const {
+  return state_->received.load() - state_->finished.load();
 }
 
 void PreviewServer::stop() {
@@ -264,6 +269,7 @@ void PreviewServer::State::serve(int raw_fd) {
     bool waited = wait_watching(fd.fd, event.latency, client_closed);
     event.elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
     if (!waited) {
+      finished.fetch_add(1);
       if (!client_closed) return;  // stopping
       closes.fetch_add(1);
       event.kind = ServerEvent::Kind::ClientClosed;
@@ -271,9 +277,10 @@ void PreviewServer::State::serve(int raw_fd) {
       return;
     }
     auto out = serialize_response(safe_route(request), request.keep_alive());
-    if (::send(fd.fd, out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size())) {
-      return;
-    }
+    bool sent =
+        ::send(fd.fd, out.data(), out.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(out.size());
+    finished.fetch_add(1);
+    if (!sent) return;
     event.kind = ServerEvent::Kind::Replied;
     emit(event);
     if (!request.keep_alive()) return;

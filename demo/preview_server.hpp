@@ -56,6 +56,8 @@ class PreviewServer {
 
   std::uint64_t requests_received() const;
   std::uint64_t closes_seen() const;  // connections closed by the client mid-request
+  // Requests received and not yet answered nor seen closed.
+  std::uint64_t in_progress() const;
 
   // Closes the listener and every connection, and joins their threads.
   void stop();
