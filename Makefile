@@ -18,8 +18,10 @@ build/CMakeCache.txt: | setup
 build: setup build/CMakeCache.txt
 	cmake --build build -j $(JOBS)
 
+# The live preview of docs/demo.md, scripted; `./build/demo/tether_demo --interactive`
+# to type yourself.
 demo: build
-	./build/examples/cancellation_demo
+	./build/demo/tether_demo
 
 test: build
 	cd build && ctest --output-on-failure -j $(JOBS)
