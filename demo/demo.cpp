@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "demo_options.hpp"
@@ -48,7 +49,10 @@ bool parse(int argc, char** argv, DemoOptions& o, int& status) {
     status = 2;
     return false;
   }
-  o.color = color || (!no_color && ::isatty(STDOUT_FILENO));
+  // https://no-color.org: NO_COLOR set (and not empty) means no colour by default.
+  const char* no_color_env = std::getenv("NO_COLOR");
+  bool env_off = no_color_env != nullptr && *no_color_env != '\0';
+  o.color = color || (!no_color && !env_off && ::isatty(STDOUT_FILENO));
   o.cancel = !no_cancel;
   o.min_latency = std::chrono::milliseconds(min_latency);
   o.max_latency = std::chrono::milliseconds(max_latency);
