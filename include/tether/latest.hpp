@@ -33,7 +33,9 @@ class Latest {
   Latest(const Latest&) = delete;
   Latest& operator=(const Latest&) = delete;
 
-  // Aborts the signal handed out before (if any) and returns a fresh one.
+  // Aborts the signal handed out before (if any) and returns a fresh one. An
+  // exception a callback of the aborted signal throws leaves here, as from
+  // AbortController::abort(); the fresh signal is current() all the same.
   AbortSignal next();
   // Aborts the current signal (reason message "aborted"); the next next()
   // starts afresh. Idempotent.

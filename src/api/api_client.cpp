@@ -14,6 +14,23 @@ Error carrying(const ApiError& error) {
   return Error::from_exception(std::make_exception_ptr(error));
 }
 
+// The Client keeps a JSON-typed body that does not parse as text (axios'
+// silent JSON parsing); the ApiClient promises JSON for a JSON type, so, as
+// the article's response.json() rejecting, that is a transport failure.
+bool undecodable_json(const Response& response) {
+  const auto type = response.headers.get("content-type");
+  return type && Data::is_json_content_type(*type) && !response.data.is_json();
+}
+
+ApiError undecodable_json_error(Response response) {
+  auto cause =
+      Error(ErrorCode::BadResponse, "the response body is not the JSON its Content-Type says")
+          .with_request(response.config, RequestPhase::Body, true);
+  ApiError error = ApiError::transport_error(cause.with_response(response));
+  error.response = std::move(response);
+  return error;
+}
+
 }  // namespace
 
 ApiClient::ApiClient() = default;
@@ -27,9 +44,12 @@ Future<Data> ApiClient::make_request(ApiRequest request) {
     return client_.request(detail::to_request_config(std::move(request)))
         .then(
             [](Response response) -> Data {
-              if (response.status >= 200 && response.status <= 299) return std::move(response.data);
-              // A Client whose validate_status lets a non-2xx through.
-              throw ApiError::server_error(std::move(response));
+              if (response.status < 200 || response.status > 299) {
+                // A Client whose validate_status lets a non-2xx through.
+                throw ApiError::server_error(std::move(response));
+              }
+              if (!undecodable_json(response)) return std::move(response.data);
+              throw undecodable_json_error(std::move(response));
             },
             [](const Error& error) -> Data { throw ApiError::from(error); });
   } catch (...) {

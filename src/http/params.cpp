@@ -308,6 +308,32 @@ void write_merged(std::string& out, std::string_view key, const json& value) {
   }
 }
 
+// parse_query() for merge_params_into_url: a key the URL repeats keeps all its
+// values (as an array, written back as repeated keys) where the article's
+// parseQueryString kept only the last.
+Params parse_url_query(std::string_view query) {
+  Params merged;
+  std::string_view rest = query;
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+    for (auto& [key, value] : parse_query(pair)) {
+      const json* seen = merged.find(key);
+      if (!seen) {
+        merged.set(key, value);
+      } else if (seen->is_array()) {
+        json values = *seen;
+        values.push_back(value);
+        merged.set(key, std::move(values));
+      } else {
+        merged.set(key, json::array({*seen, value}));
+      }
+    }
+  }
+  return merged;
+}
+
 }  // namespace
 
 Params::Params(std::initializer_list<Entry> entries) {
@@ -387,8 +413,9 @@ std::string merge_params_into_url(std::string_view url, const Params& params) {
 
   const auto question = pre_hash.find('?');
   const std::string_view path = pre_hash.substr(0, question);
-  Params merged =
-      question == std::string_view::npos ? Params{} : parse_query(pre_hash.substr(question + 1));
+  Params merged = question == std::string_view::npos
+                      ? Params{}
+                      : parse_url_query(pre_hash.substr(question + 1));
   for (const auto& [key, value] : params) merged.set(key, value);
 
   std::string query;

@@ -1,0 +1,289 @@
+// Latest and Debouncer: state-based tests (condition waits, no sleeps).
+#include "tether/latest.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace std::chrono_literals;
+using tether::AbortSignal;
+using tether::Debouncer;
+using tether::Latest;
+
+namespace {
+
+// A flag and a log that tests wait on, bounded generously.
+class Probe {
+ public:
+  void add(std::string entry) {
+    {
+      std::lock_guard lock(mu_);
+      log_.push_back(std::move(entry));
+    }
+    cv_.notify_all();
+  }
+  bool wait_for_size(std::size_t n, std::chrono::seconds limit = 30s) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, limit, [&] { return log_.size() >= n; });
+  }
+  std::vector<std::string> log() const {
+    std::lock_guard lock(mu_);
+    return log_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::string> log_;
+};
+
+std::size_t thread_count() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& entry :
+       std::filesystem::directory_iterator("/proc/self/task")) {
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Latest
+
+TEST(Latest, CurrentIsANeverAbortingSignalBeforeTheFirstNext) {
+  Latest latest;
+  EXPECT_FALSE(latest.current().aborted());
+  latest.abort();  // nothing handed out: nothing to abort, no failure
+  EXPECT_FALSE(latest.current().aborted());
+}
+
+TEST(Latest, NextAbortsThePreviousSignalAsSuperseded) {
+  Latest latest;
+  AbortSignal first = latest.next();
+  EXPECT_FALSE(first.aborted());
+  AbortSignal second = latest.next();
+  EXPECT_TRUE(first.aborted());
+  EXPECT_FALSE(second.aborted());
+  ASSERT_TRUE(first.reason().has_value());
+  EXPECT_EQ(first.reason()->name, "AbortError");
+  EXPECT_NE(first.reason()->message.find("superseded"), std::string::npos);
+  EXPECT_TRUE(latest.current() == second);
+}
+
+TEST(Latest, AbortAbortsTheCurrentSignalAndNextStartsAfresh) {
+  Latest latest;
+  AbortSignal s = latest.next();
+  latest.abort();
+  EXPECT_TRUE(s.aborted());
+  EXPECT_EQ(s.reason()->name, "AbortError");
+  AbortSignal fresh = latest.next();
+  EXPECT_FALSE(fresh.aborted());
+  EXPECT_EQ(s.reason()->message, "aborted");  // the first reason stays
+}
+
+TEST(Latest, DestructionDoesNotAbort) {
+  AbortSignal s;
+  {
+    Latest latest;
+    s = latest.next();
+  }
+  EXPECT_FALSE(s.aborted());
+}
+
+// The abort runs outside Latest's lock: a callback may use the Latest again.
+TEST(Latest, CallbacksMayCallBackIntoLatest) {
+  Latest latest;
+  AbortSignal first = latest.next();
+  AbortSignal from_callback;
+  auto registration =
+      first.on_abort([&](const tether::AbortReason&) { from_callback = latest.current(); });
+  AbortSignal second = latest.next();
+  EXPECT_TRUE(from_callback == second);
+}
+
+TEST(Latest, AThrowingCallbackLeavesTheFreshSignalCurrent) {
+  Latest latest;
+  AbortSignal first = latest.next();
+  auto registration =
+      first.on_abort([](const tether::AbortReason&) { throw std::runtime_error("cb"); });
+  EXPECT_THROW(latest.next(), std::runtime_error);
+  EXPECT_TRUE(first.aborted());
+  EXPECT_FALSE(latest.current().aborted());
+  EXPECT_FALSE(latest.current() == first);
+}
+
+TEST(Latest, ConcurrentNextLeavesExactlyTheLastSignalLive) {
+  Latest latest;
+  constexpr int kThreads = 4;
+  constexpr int kEach = 200;
+  std::vector<std::vector<AbortSignal>> handed(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) handed[std::size_t(t)].push_back(latest.next());
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  int live = 0;
+  for (const auto& signals : handed) {
+    for (const auto& s : signals) live += s.aborted() ? 0 : 1;
+  }
+  EXPECT_EQ(live, 1);
+  EXPECT_FALSE(latest.current().aborted());
+}
+
+// ---------------------------------------------------------------------------
+// Debouncer
+
+TEST(Debouncer, RunsOnceTheCallsAreQuiet) {
+  Probe probe;
+  Debouncer debounce(10ms);
+  debounce.call([&] { probe.add("ran"); });
+  ASSERT_TRUE(probe.wait_for_size(1));
+  EXPECT_FALSE(debounce.pending());
+  EXPECT_EQ(probe.log(), (std::vector<std::string>{"ran"}));
+}
+
+TEST(Debouncer, ABurstRunsOnlyTheLastFn) {
+  Probe probe;
+  // A quiet period far longer than the loop below takes.
+  Debouncer debounce(1s);
+  for (int i = 1; i <= 5; ++i) {
+    debounce.call([&probe, i] { probe.add("call " + std::to_string(i)); });
+    EXPECT_TRUE(debounce.pending());
+  }
+  ASSERT_TRUE(probe.wait_for_size(1));
+  debounce.call([&] { probe.add("after"); });
+  ASSERT_TRUE(probe.wait_for_size(2));
+  EXPECT_EQ(probe.log(), (std::vector<std::string>{"call 5", "after"}));
+}
+
+TEST(Debouncer, CancelDropsThePendingFn) {
+  Probe probe;
+  Debouncer debounce(1s);
+  debounce.call([&] { probe.add("canceled"); });
+  EXPECT_TRUE(debounce.cancel());
+  EXPECT_FALSE(debounce.pending());
+  EXPECT_FALSE(debounce.cancel());
+  debounce.call([&] { probe.add("kept"); });
+  ASSERT_TRUE(probe.wait_for_size(1));
+  // Same quiet period, scheduled later: had the first survived, it came first.
+  EXPECT_EQ(probe.log(), (std::vector<std::string>{"kept"}));
+}
+
+TEST(Debouncer, WhatFnThrowsGoesToOnError) {
+  Probe probe;
+  Debouncer debounce(1ms, [&](std::exception_ptr e) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      probe.add(ex.what());
+    }
+  });
+  debounce.call([] { throw std::runtime_error("preview failed"); });
+  ASSERT_TRUE(probe.wait_for_size(1));
+  EXPECT_EQ(probe.log(), (std::vector<std::string>{"preview failed"}));
+  // And the Debouncer still works.
+  debounce.call([&] { probe.add("next"); });
+  ASSERT_TRUE(probe.wait_for_size(2));
+}
+
+TEST(Debouncer, WithoutOnErrorAThrowIsDropped) {
+  Probe probe;
+  Debouncer debounce(1ms);
+  debounce.call([&] {
+    probe.add("throwing");
+    throw 42;  // not even a std::exception
+  });
+  ASSERT_TRUE(probe.wait_for_size(1));
+  debounce.call([&] { probe.add("survived"); });
+  ASSERT_TRUE(probe.wait_for_size(2));
+  EXPECT_EQ(probe.log(), (std::vector<std::string>{"throwing", "survived"}));
+}
+
+TEST(Debouncer, DestructionDropsThePendingFn) {
+  auto token = std::make_shared<int>(0);
+  std::weak_ptr<int> watch = token;
+  {
+    Debouncer debounce(1s);
+    debounce.call([token = std::move(token)] {});
+    EXPECT_FALSE(watch.expired());
+  }
+  EXPECT_TRUE(watch.expired());
+}
+
+TEST(Debouncer, DestructionWaitsForARunningFn) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool started = false, destroying = false;
+  std::atomic<bool> finished{false};
+  auto debounce = std::make_unique<Debouncer>(1ms);
+  debounce->call([&] {
+    std::unique_lock lock(mu);
+    started = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return destroying; });
+    // Still running while the destructor is entered: a destructor that did
+    // not wait would return before this.
+    cv.wait_for(lock, 50ms, [] { return false; });
+    finished = true;
+  });
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 30s, [&] { return started; }));
+    destroying = true;
+  }
+  cv.notify_all();
+  debounce.reset();
+  EXPECT_TRUE(finished);
+}
+
+TEST(Debouncer, FnMayDestroyItsOwnDebouncer) {
+  Probe probe;
+  auto debounce = std::make_unique<Debouncer>(1ms);
+  debounce->call([&] {
+    debounce.reset();  // must not wait for itself
+    probe.add("destroyed from fn");
+  });
+  ASSERT_TRUE(probe.wait_for_size(1));
+  EXPECT_EQ(debounce, nullptr);
+}
+
+TEST(Debouncer, FnMayCancelAndCallItsOwnDebouncer) {
+  Probe probe;
+  Debouncer debounce(1ms);
+  debounce.call([&] {
+    debounce.cancel();
+    debounce.call([&] { probe.add("second"); });
+    probe.add("first");
+  });
+  ASSERT_TRUE(probe.wait_for_size(2));
+  EXPECT_EQ(probe.log(), (std::vector<std::string>{"first", "second"}));
+}
+
+TEST(Debouncer, NoThreadPerDebouncer) {
+  // Warm up the shared services first.
+  {
+    Probe probe;
+    Debouncer warm(1ms);
+    warm.call([&] { probe.add("warm"); });
+    ASSERT_TRUE(probe.wait_for_size(1));
+  }
+  const std::size_t before = thread_count();
+  std::vector<std::unique_ptr<Debouncer>> many;
+  for (int i = 0; i < 200; ++i) {
+    many.push_back(std::make_unique<Debouncer>(1h));
+    many.back()->call([] {});
+  }
+  EXPECT_LT(thread_count(), before + 5);
+}
