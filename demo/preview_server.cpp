@@ -27,6 +27,7 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds kIdleTimeout{15'000};  // a keep-alive connection's silence
 constexpr milliseconds kMaxDelay{10'000};
+constexpr std::size_t kMaxConnections = 256;  // past it, a new connection is closed at once
 
 [[noreturn]] void throw_errno(const char* what) {
   throw std::system_error(errno, std::generic_category(), what);
@@ -186,12 +187,20 @@ void PreviewServer::State::accept_loop() {
       c.thread.join();
       return true;
     });
-    auto done = std::make_shared<std::atomic<bool>>(false);
-    connections.push_back({std::thread([this, fd, done] {
-                             serve(fd);
-                             done->store(true);
-                           }),
-                           done});
+    if (connections.size() >= kMaxConnections) {
+      ::close(fd);
+      continue;
+    }
+    try {
+      auto done = std::make_shared<std::atomic<bool>>(false);
+      connections.push_back({std::thread([this, fd, done] {
+                               serve(fd);
+                               done->store(true);
+                             }),
+                             done});
+    } catch (const std::system_error&) {  // no thread to be had: refuse this one
+      ::close(fd);
+    }
   }
 }
 

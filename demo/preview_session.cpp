@@ -133,6 +133,7 @@ PreviewSession::~PreviewSession() {
   {
     std::lock_guard lock(core_->mu);
     core_->debounce_pending = false;
+    ++core_->generation;  // a send about to start finds itself outdated
   }
   wait_idle(milliseconds(10'000));
   {
