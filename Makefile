@@ -18,8 +18,10 @@ build/CMakeCache.txt: | setup
 build: setup build/CMakeCache.txt
 	cmake --build build -j $(JOBS)
 
+# The live preview of docs/demo.md, scripted; DEMO_ARGS=--interactive to type yourself.
+DEMO_ARGS ?=
 demo: build
-	./build/examples/cancellation_demo
+	./build/demo/tether_demo $(DEMO_ARGS)
 
 test: build
 	cd build && ctest --output-on-failure -j $(JOBS)
