@@ -30,6 +30,9 @@ INCLUDE = re.compile(r"^\s*#\s*include\b")
 MAIN = re.compile(r"\bint\s+main\s*\(")
 COROUTINE = re.compile(r"\bco_(await|return|yield)\b")
 CPP_LANGUAGES = {"cpp", "c++", "cxx"}
+# Literals and line comments, which must not make a block a program or a
+# coroutine ("// or co_await").
+NOT_CODE = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|//.*$')
 
 PRELUDE = """\
 #include <tether/tether.hpp>
@@ -37,6 +40,7 @@ PRELUDE = """\
 #include <chrono>
 #include <coroutine>
 #include <exception>
+#include <iostream>
 #include <string>
 """
 
@@ -147,6 +151,10 @@ def strip_indent(line, indent):
     return line[min(indent, removable):]
 
 
+def uses(pattern, code):
+    return any(pattern.search(NOT_CODE.sub("", line)) for line in code)
+
+
 def group_snippets(blocks):
     snippets = []
     for block in blocks:
@@ -159,7 +167,7 @@ def group_snippets(blocks):
             continue
         if block.marker == "namespace":
             kind = "namespace"
-        elif any(MAIN.search(l) for l in block.code):
+        elif uses(MAIN, block.code):
             kind = "program"
         else:
             kind = "fragment"
@@ -195,7 +203,7 @@ def render(path, snippets, includes):
         out.append(f"namespace tether_snippets::{name} {{")
         code_lines = [l for _, c in snippet.chunks for l in c]
         if snippet.kind == "fragment":
-            coroutine = any(COROUTINE.search(l) for l in code_lines)
+            coroutine = uses(COROUTINE, code_lines)
             result = "Coroutine" if coroutine else "void"
             out.append(f"[[maybe_unused]] {result} snippet([[maybe_unused]] tether::Client& client,")
             out.append("    [[maybe_unused]] tether::AbortController& controller,")

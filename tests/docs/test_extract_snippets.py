@@ -20,6 +20,11 @@ class Convention(unittest.TestCase):
         source, _, _ = translate("a.md", doc("```cpp", "auto r = co_await client.get(url);", "```"))
         self.assertIn("Coroutine snippet(", source)
 
+    def test_words_in_comments_and_strings_do_not_count(self):
+        source, _, _ = translate("a.md", doc(
+            "```cpp", 'auto f = client.get(url);  // or co_await', 'std::string s = "int main(";', "```"))
+        self.assertIn("void snippet(", source)
+
     def test_program_keeps_its_main_under_another_name(self):
         source, _, _ = translate(
             "a.md", doc("```cpp", "#include <iostream>", "int main() {", "  return 1;", "}", "```"))
