@@ -44,6 +44,14 @@ PRELUDE = """\
 #include <string>
 """
 
+# `#line` makes g++ take the snippets for a header's code, and warn that a
+# lambda in a coroutine frame "has no linkage", which in a .cpp it does not.
+NO_HEADER_WARNINGS = """\
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wsubobject-linkage"
+#endif
+"""
+
 # The smallest coroutine type there is, so that a fragment using co_await
 # compiles without depending on any particular task type.
 SUPPORT = """\
@@ -193,37 +201,43 @@ def render(path, snippets, includes):
         return f"{header}\nint main() {{ return 0; }}\n"
     out = [header, PRELUDE]
     out += includes
-    out += ["", SUPPORT]
+    out += ["", NO_HEADER_WARNINGS, SUPPORT]
     for snippet in snippets:
-        name = f"snippet_line_{snippet.line}"
-        if snippet.kind == "program":
-            # Renamed, main loses its implicit `return 0;`.
-            out.append("#pragma GCC diagnostic push")
-            out.append('#pragma GCC diagnostic ignored "-Wreturn-type"')
-        out.append(f"namespace tether_snippets::{name} {{")
-        code_lines = [l for _, c in snippet.chunks for l in c]
-        if snippet.kind == "fragment":
-            coroutine = uses(COROUTINE, code_lines)
-            result = "Coroutine" if coroutine else "void"
-            out.append(f"[[maybe_unused]] {result} snippet([[maybe_unused]] tether::Client& client,")
-            out.append("    [[maybe_unused]] tether::AbortController& controller,")
-            out.append("    [[maybe_unused]] std::string url) {")
-        for first, code in snippet.chunks:
-            if snippet.kind == "fragment":
-                out.append("{")
-            out.append(f'#line {first} "{path}"')
-            for text in code:
-                out.append(MAIN.sub("int main_(", text) if snippet.kind == "program" else text)
-            if snippet.kind == "fragment":
-                out.append("}")
-        if snippet.kind == "fragment":
-            out.append("}")
-        out.append(f"}}  // namespace tether_snippets::{name}")
-        if snippet.kind == "program":
-            out.append("#pragma GCC diagnostic pop")
-        out.append("")
+        out += render_snippet(path, snippet)
     out.append("int main() { return 0; }")
     return "\n".join(out) + "\n"
+
+
+def render_snippet(path, snippet):
+    name = f"snippet_line_{snippet.line}"
+    fragment = snippet.kind == "fragment"
+    out = []
+    if snippet.kind == "program":
+        # Renamed, main loses its implicit `return 0;`.
+        out.append("#pragma GCC diagnostic push")
+        out.append('#pragma GCC diagnostic ignored "-Wreturn-type"')
+    out.append(f"namespace tether_snippets::{name} {{")
+    # A fragment that mentions co_await (even inside a lambda of its own) is
+    # made a coroutine by a final co_return, so it is one in either case.
+    coroutine = fragment and uses(COROUTINE, [l for _, c in snippet.chunks for l in c])
+    if fragment:
+        result = "Coroutine" if coroutine else "void"
+        out.append(f"[[maybe_unused]] {result} snippet([[maybe_unused]] tether::Client& client,")
+        out.append("    [[maybe_unused]] tether::AbortController& controller,")
+        out.append("    [[maybe_unused]] std::string url) {")
+    for first, code in snippet.chunks:
+        out.append("{" if fragment else "")
+        out.append(f'#line {first} "{path}"')
+        for text in code:
+            out.append(MAIN.sub("int main_(", text) if snippet.kind == "program" else text)
+        out.append("}" if fragment else "")
+    if fragment:
+        out.append("co_return;\n}" if coroutine else "}")
+    out.append(f"}}  // namespace tether_snippets::{name}")
+    if snippet.kind == "program":
+        out.append("#pragma GCC diagnostic pop")
+    out.append("")
+    return out
 
 
 def translate(path, text):

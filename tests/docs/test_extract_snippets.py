@@ -19,6 +19,8 @@ class Convention(unittest.TestCase):
     def test_fragment_with_co_await_is_a_coroutine(self):
         source, _, _ = translate("a.md", doc("```cpp", "auto r = co_await client.get(url);", "```"))
         self.assertIn("Coroutine snippet(", source)
+        # Also a coroutine when co_await is only in a lambda of its own.
+        self.assertIn("}\nco_return;\n}", source)
 
     def test_words_in_comments_and_strings_do_not_count(self):
         source, _, _ = translate("a.md", doc(
