@@ -8,7 +8,8 @@ The convention (docs/README.md describes it for writers):
   sees `tether::Client client`, `tether::AbortController controller` and
   `std::string url` (a coroutine when it uses co_await / co_return).
 - `<!-- snippet: namespace -->` on the line before a block compiles it at
-  namespace scope (types, free functions, coroutines returning a Future).
+  namespace scope (types, free functions, coroutines returning a Future);
+  the blocks after it see what it declares.
 - `<!-- snippet: continue -->` appends a block to the previous compiled one.
 - `<!-- snippet: skip REASON -->` leaves a block out; the reason is required.
 
@@ -236,6 +237,8 @@ def render_snippet(path, snippet):
     out.append(f"}}  // namespace tether_snippets::{name}")
     if snippet.kind == "program":
         out.append("#pragma GCC diagnostic pop")
+    if snippet.kind == "namespace":  # what it declares, the later blocks see
+        out.append(f"namespace tether_snippets {{ using namespace {name}; }}")
     out.append("")
     return out
 

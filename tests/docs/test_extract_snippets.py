@@ -41,6 +41,8 @@ class Convention(unittest.TestCase):
             "a.md", doc("<!-- snippet: namespace -->", "```cpp", "struct User { int id{}; };", "```"))
         self.assertIn('#line 3 "a.md"\nstruct User { int id{}; };', source)
         self.assertNotIn("snippet([[maybe_unused]]", source)
+        # The blocks after it see its names.
+        self.assertIn("namespace tether_snippets { using namespace snippet_line_3; }", source)
 
     def test_skip_needs_a_reason(self):
         with self.assertRaises(SnippetError) as caught:
