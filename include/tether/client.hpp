@@ -64,7 +64,9 @@ class Client {
 
   // The defaults every request starts from (axios' instance.defaults), as a
   // copy of the current snapshot.
-  RequestConfig defaults() const;
+  // (const, so that `client.defaults().headers.set(…)`, which would change a
+  // copy, does not compile: use update_defaults.)
+  const RequestConfig defaults() const;
   // Replaces the defaults, for the requests started afterwards.
   void set_defaults(RequestConfig defaults);
   // Changes the defaults in place, e.g.

@@ -3,7 +3,7 @@
 
 namespace tether {
 
-RequestConfig Client::defaults() const {
+const RequestConfig Client::defaults() const {
   return *core_->defaults();
 }
 
