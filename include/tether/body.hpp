@@ -6,6 +6,8 @@
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -20,10 +22,10 @@ using Bytes = std::vector<std::byte>;
 class Form {
  public:
   struct Part {
-    std::string name;
-    std::string value;         // the field's value, or the file's content
-    std::string filename;      // non-empty for a file part
-    std::string content_type;  // for a file part; empty means application/octet-stream
+    std::string name{};
+    std::string value{};         // the field's value, or the file's content
+    std::string filename{};      // non-empty for a file part
+    std::string content_type{};  // for a file part; empty means application/octet-stream
     friend bool operator==(const Part&, const Part&) = default;
   };
 
@@ -40,7 +42,7 @@ class Form {
   friend bool operator==(const Form&, const Form&) = default;
 
  private:
-  std::vector<Part> parts_;
+  std::vector<Part> parts_{};
 };
 
 // application/x-www-form-urlencoded fields, in order.
@@ -57,8 +59,24 @@ class UrlEncoded {
   friend bool operator==(const UrlEncoded&, const UrlEncoded&) = default;
 
  private:
-  std::vector<std::pair<std::string, std::string>> fields_;
+  std::vector<std::pair<std::string, std::string>> fields_{};
 };
+
+class Body;
+
+namespace detail {
+// A value Body sends as JSON through nlohmann's to_json: not one of the kinds
+// Body takes as they are (text, bytes, forms), so a std::string stays text.
+template <class T>
+concept JsonBody =
+    !std::is_same_v<std::remove_cvref_t<T>, Body> &&
+    !std::is_same_v<std::remove_cvref_t<T>, nlohmann::json> &&
+    !std::is_convertible_v<const T&, std::string_view> &&
+    !std::is_convertible_v<const T&, std::string> &&
+    !std::is_convertible_v<const T&, std::vector<std::byte>> &&
+    !std::is_convertible_v<const T&, Form> && !std::is_convertible_v<const T&, UrlEncoded> &&
+    std::is_constructible_v<nlohmann::json, const T&>;
+}  // namespace detail
 
 class Body {
  public:
@@ -70,9 +88,19 @@ class Body {
   Body(nlohmann::json json) : value_(make(std::move(json))) {}
   Body(std::string text) : value_(make(Text{std::move(text)})) {}
   Body(const char* text) : value_(make(Text{text})) {}
+  Body(std::string_view text) : value_(make(Text{std::string(text)})) {}
   Body(tether::Bytes bytes) : value_(make(std::move(bytes))) {}
   Body(tether::Form form) : value_(make(std::move(form))) {}
   Body(tether::UrlEncoded fields) : value_(make(std::move(fields))) {}
+  // axios' object literal: {{"name", "x"}, {"n", 1}} is the JSON object
+  // {"name":"x","n":1} (nlohmann's rules: a list of [string, value] pairs is
+  // an object, any other list an array). One string alone, {"text"}, stays
+  // text, as Body("text").
+  Body(nlohmann::json::initializer_list_t init) : value_(from_list(init)) {}
+  // Any value nlohmann can convert (a struct with to_json, a number, a map, a
+  // vector) is sent as JSON.
+  template <detail::JsonBody T>
+  Body(const T& value) : value_(make(nlohmann::json(value))) {}
 
   Kind kind() const noexcept { return value_ ? static_cast<Kind>(value_->index()) : Kind::None; }
   bool empty() const noexcept { return kind() == Kind::None; }
@@ -97,12 +125,13 @@ class Body {
 
  private:
   struct Text {
-    std::string value;
+    std::string value{};
     friend bool operator==(const Text&, const Text&) = default;
   };
   // Order matches Kind.
   using Value = std::variant<std::monostate, nlohmann::json, Text, tether::Bytes, tether::Form,
                              tether::UrlEncoded>;
+  static std::shared_ptr<const Value> from_list(nlohmann::json::initializer_list_t init);
   template <class T>
   static std::shared_ptr<const Value> make(T&& payload) {
     return std::make_shared<const Value>(std::forward<T>(payload));
@@ -111,7 +140,7 @@ class Body {
   const T* get() const noexcept {
     return value_ ? std::get_if<T>(value_.get()) : nullptr;
   }
-  std::shared_ptr<const Value> value_;  // null: Kind::None
+  std::shared_ptr<const Value> value_{};  // null: Kind::None
 };
 
 }  // namespace tether

@@ -9,8 +9,16 @@
 // to 64 KiB and on a decode worker for a larger one. Destroying the last Client
 // of an engine aborts its requests, whatever their stage (Canceled, reason
 // "client destroyed"), and joins the thread.
+//
+// A Client is a handle: its copies share one engine, one set of defaults and
+// one set of interceptors (a change through any copy is seen by all). create()
+// makes a client with defaults and interceptors of its own. Defaults and
+// interceptors may be changed from any thread while others send: each request
+// takes a snapshot of both when it starts, and a change affects the requests
+// started after it.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -49,13 +57,24 @@ class Client {
   Future<Response> put(std::string url, Body data = {}, RequestConfig config = {});
   Future<Response> patch(std::string url, Body data = {}, RequestConfig config = {});
 
-  // axios' interceptors.request / interceptors.response. A client made by
-  // create() has its own.
+  // axios' interceptors.request / interceptors.response, shared by the copies
+  // of this client; a client made by create() has its own. use/eject/clear are
+  // thread-safe and affect the requests started afterwards.
   Interceptors& interceptors();
 
-  // The defaults every request starts from. Set them up before sharing the
-  // client between threads.
-  RequestConfig& defaults();
+  // The defaults every request starts from (axios' instance.defaults), as a
+  // copy of the current snapshot.
+  // (const, so that `client.defaults().headers.set(…)`, which would change a
+  // copy, does not compile: use update_defaults.)
+  const RequestConfig defaults() const;
+  // Replaces the defaults, for the requests started afterwards.
+  void set_defaults(RequestConfig defaults);
+  // Changes the defaults in place, e.g.
+  //   client.update_defaults([](tether::RequestConfig& d) { d.headers.set("X-Key", "v"); });
+  // `change` edits a copy that then replaces the snapshot atomically; it may
+  // run more than once when another thread changes the defaults at the same
+  // time, so it should only edit the config it is given.
+  void update_defaults(const std::function<void(RequestConfig&)>& change);
 
   // The engine thread as an Executor (for posting work next to the requests).
   std::shared_ptr<Executor> executor() const;

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tether/body.hpp"
+#include "tether/error.hpp"
 
 namespace tether {
 
@@ -36,12 +37,34 @@ class Data {
   const std::string& text() const;
   const Bytes& bytes() const;
 
+  // The JSON read into T through nlohmann's from_json (a struct with
+  // from_json, a vector, a map, a number...). Text is parsed as JSON first (a
+  // server that labels JSON text/plain). Throws tether::Error(BadResponse)
+  // when the data is not JSON or does not fit T, saying which.
+  template <class T>
+  T as() const {
+    const nlohmann::json* json = std::get_if<nlohmann::json>(&value_);
+    nlohmann::json parsed;
+    if (!json) {
+      parsed = parse_for_as();
+      json = &parsed;
+    }
+    try {
+      return json->get<T>();
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(ErrorCode::BadResponse,
+                  std::string("response data does not fit the requested type: ") + e.what());
+    }
+  }
+
   // The body as text, whatever the kind (JSON is dumped).
   std::string to_string() const;
 
   friend bool operator==(const Data&, const Data&) = default;
 
  private:
+  // as<T>() on text or bytes: the text parsed, or a clear Error.
+  nlohmann::json parse_for_as() const;
   std::variant<Bytes, nlohmann::json, std::string> value_;
 };
 

@@ -27,16 +27,26 @@ namespace detail {
 template <class T>
 using Step = std::variant<T, Future<T>>;
 
+template <class F>
+inline constexpr bool is_null_v = std::is_same_v<std::decay_t<F>, std::nullptr_t>;
+
+// std::function needs a copyable target: the interceptor is held behind a
+// shared_ptr, so a move-only one is accepted (as Future::then accepts them).
 template <class T, class F, class... A>
 std::function<Step<T>(A...)> erase_step(F&& f) {
-  return [f = std::forward<F>(f)](A... args) mutable -> Step<T> {
-    using R = std::invoke_result_t<F&, A...>;
-    if constexpr (std::is_same_v<R, Future<T>>) {
-      return Step<T>(std::in_place_index<1>, f(std::forward<A>(args)...));
-    } else {
-      return Step<T>(std::in_place_index<0>, f(std::forward<A>(args)...));
-    }
-  };
+  if constexpr (is_null_v<F>) {
+    return {};  // nullptr: pass through
+  } else {
+    auto held = std::make_shared<std::decay_t<F>>(std::forward<F>(f));
+    return [held](A... args) -> Step<T> {
+      using R = std::invoke_result_t<std::decay_t<F>&, A...>;
+      if constexpr (std::is_same_v<R, Future<T>>) {
+        return Step<T>(std::in_place_index<1>, (*held)(std::forward<A>(args)...));
+      } else {
+        return Step<T>(std::in_place_index<0>, (*held)(std::forward<A>(args)...));
+      }
+    };
+  }
 }
 }  // namespace detail
 
@@ -82,19 +92,19 @@ class InterceptorList {
   }
 
  private:
-  mutable std::mutex mu_;
-  std::vector<std::pair<Id, std::shared_ptr<const Entry>>> entries_;
+  mutable std::mutex mu_{};
+  std::vector<std::pair<Id, std::shared_ptr<const Entry>>> entries_{};
   Id next_id_ = 0;
 };
 
 struct RequestInterceptor {
-  std::function<detail::Step<RequestConfig>(RequestConfig)> on_value;
-  std::function<bool(const RequestConfig&)> run_when;  // empty: always
+  std::function<detail::Step<RequestConfig>(RequestConfig)> on_value{};
+  std::function<bool(const RequestConfig&)> run_when{};  // empty: always
 };
 
 struct ResponseInterceptor {
-  std::function<detail::Step<Response>(Response)> on_value;      // empty: pass through
-  std::function<detail::Step<Response>(const Error&)> on_error;  // empty: pass through
+  std::function<detail::Step<Response>(Response)> on_value{};      // empty: pass through
+  std::function<detail::Step<Response>(const Error&)> on_error{};  // empty: pass through
 };
 
 class RequestInterceptors : public InterceptorList<RequestInterceptor> {
@@ -115,23 +125,21 @@ class ResponseInterceptors : public InterceptorList<ResponseInterceptor> {
   // Future<Response> (on_error recovers), or throw to reject.
   template <class F>
   Id use(F&& on_value) {
-    return add(ResponseInterceptor{
-        detail::erase_step<Response, F, Response>(std::forward<F>(on_value)), {}});
+    return use(std::forward<F>(on_value), nullptr);
   }
+  // Either may be nullptr (axios' use(null, onRejected)).
   template <class F, class G>
   Id use(F&& on_value, G&& on_error) {
     ResponseInterceptor entry;
-    if constexpr (!std::is_same_v<std::decay_t<F>, std::nullptr_t>) {
-      entry.on_value = detail::erase_step<Response, F, Response>(std::forward<F>(on_value));
-    }
+    entry.on_value = detail::erase_step<Response, F, Response>(std::forward<F>(on_value));
     entry.on_error = detail::erase_step<Response, G, const Error&>(std::forward<G>(on_error));
     return add(std::move(entry));
   }
 };
 
 struct Interceptors {
-  RequestInterceptors request;
-  ResponseInterceptors response;
+  RequestInterceptors request{};
+  ResponseInterceptors response{};
 };
 
 }  // namespace tether

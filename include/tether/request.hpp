@@ -14,6 +14,7 @@
 #include "tether/body.hpp"
 #include "tether/cancel_token.hpp"
 #include "tether/data.hpp"
+#include "tether/flow.hpp"
 #include "tether/headers.hpp"
 #include "tether/params.hpp"
 
@@ -36,30 +37,40 @@ enum class HttpVersion {
 };
 
 struct Auth {  // HTTP basic auth (axios' auth)
-  std::string username;
-  std::string password;
+  std::string username{};
+  std::string password{};
 };
 
 struct Proxy {  // axios' proxy: "http://host:port" (or socks5://…, as libcurl takes)
-  std::string url;
-  std::optional<Auth> auth;
+  std::string url{};
+  std::optional<Auth> auth{};
 };
 
 struct TlsOptions {
   // Verify the peer's certificate and name (unset: true); false is an explicit
   // opt-out, and a request's true turns verification back on.
-  std::optional<bool> verify;
-  std::string ca_file;  // PEM bundle to trust instead of the system's
-  std::string ca_path;  // directory of hashed CA certificates
+  std::optional<bool> verify{};
+  std::string ca_file{};  // PEM bundle to trust instead of the system's
+  std::string ca_path{};  // directory of hashed CA certificates
 };
 
 // axios' AxiosProgressEvent.
 struct ProgressEvent {
-  std::uint64_t loaded = 0;            // bytes so far
-  std::optional<std::uint64_t> total;  // when known
-  std::optional<double> progress;      // loaded / total, when total is known
-  std::uint64_t bytes = 0;             // since the previous event
+  std::uint64_t loaded = 0;              // bytes so far
+  std::optional<std::uint64_t> total{};  // when known
+  std::optional<double> progress{};      // loaded / total, when total is known
+  std::uint64_t bytes = 0;               // since the previous event
   bool upload = false;
+};
+
+// A streamed response's status line and headers, given to on_response before
+// the first on_data (fetch's Response before its body is read).
+struct ResponseHead {
+  int status = 0;
+  std::string status_text{};
+  Headers headers{};
+  std::string url{};  // after redirects
+  bool ok() const noexcept { return status >= 200 && status < 300; }
 };
 
 // Retries (beyond axios, built in). A try is retried when it failed with a
@@ -84,62 +95,72 @@ struct RetryPolicy {
 // axios' transitional options, merged field by field (unset inherits).
 struct Transitional {
   // true: timeouts fail ETIMEDOUT (TimedOut), not ECONNABORTED; unset: false.
-  std::optional<bool> clarify_timeout_error;
+  std::optional<bool> clarify_timeout_error{};
 };
 
 struct RequestConfig {
   // --- the fields API.md fixes, in this order ---
-  std::string method;  // "GET" when empty
-  std::string url;
-  std::string base_url;
-  Headers headers;
-  Params params;
-  Body data;
+  std::string method{};  // "GET" when empty
+  std::string url{};
+  std::string base_url{};
+  Headers headers{};
+  Params params{};
+  Body data{};
   // Whole request, all redirects and body. Unset: the client's default; 0: none
   // (also overriding a default).
-  std::optional<std::chrono::milliseconds> timeout;
-  AbortSignal signal;
-  std::optional<CancelToken> cancel_token;
+  std::optional<std::chrono::milliseconds> timeout{};
+  AbortSignal signal{};
+  std::optional<CancelToken> cancel_token{};
 
   // --- following axios (snake_case) ---
   // Optional fields are "unset" until given, so a request's value, an
   // instance's default and the built-in default merge as axios merges them.
-  std::optional<ResponseType> response_type;        // Auto
-  std::function<bool(int status)> validate_status;  // empty: 2xx is success
-  std::optional<int> max_redirects;                 // 21; 0: a 3xx is the response
-  std::optional<std::int64_t> max_content_length;   // response body bytes; none
-  std::optional<std::int64_t> max_body_length;      // request body bytes; none
-  std::optional<bool> decompress;                   // true: gzip / deflate / br / zstd
-  std::optional<Auth> auth;
-  std::optional<Proxy> proxy;
-  std::function<void(const ProgressEvent&)> on_upload_progress;
-  std::function<void(const ProgressEvent&)> on_download_progress;
-  std::function<std::string(const Params&)> params_serializer;  // replaces build_query
-  Transitional transitional;
+  std::optional<ResponseType> response_type{};        // Auto
+  std::function<bool(int status)> validate_status{};  // empty: 2xx is success
+  std::optional<int> max_redirects{};                 // 21; 0: a 3xx is the response
+  std::optional<std::int64_t> max_content_length{};   // response body bytes; none
+  std::optional<std::int64_t> max_body_length{};      // request body bytes; none
+  std::optional<bool> decompress{};                   // true: gzip / deflate / br / zstd
+  std::optional<Auth> auth{};
+  std::optional<Proxy> proxy{};
+  // HTTP_PROXY & co. are ignored unless this is true (then honoured as curl
+  // does: http_proxy, HTTPS_PROXY / https_proxy, ALL_PROXY, NO_PROXY; the
+  // upper-case HTTP_PROXY is not read, see docs/client.md). `proxy` wins.
+  std::optional<bool> proxy_from_env{};
+  std::function<void(const ProgressEvent&)> on_upload_progress{};
+  std::function<void(const ProgressEvent&)> on_download_progress{};
+  std::function<std::string(const Params&)> params_serializer{};  // replaces build_query
+  Transitional transitional{};
   // axios' transformRequest / transformResponse: run in order on the body
   // before it is sent (may change the headers) and on the data once unwrapped.
-  std::vector<std::function<Body(Body data, Headers& headers)>> transform_request;
-  std::vector<std::function<Data(Data data, const Headers& headers)>> transform_response;
+  std::vector<std::function<Body(Body data, Headers& headers)>> transform_request{};
+  std::vector<std::function<Data(Data data, const Headers& headers)>> transform_response{};
   // With base_url set, an absolute or protocol-relative url is refused
   // (ERR_INVALID_URL) unless this is true (axios' CVE-2025-27152). Even then,
   // the instance's default headers go only to base_url's origin.
-  std::optional<bool> allow_absolute_urls;
+  std::optional<bool> allow_absolute_urls{};
   // axios' headers.get / headers.post …: default headers for one method, by
   // lower-case method name, applied between `headers` of the defaults and the
   // request's own.
-  std::map<std::string, Headers> method_headers;
+  std::map<std::string, Headers> method_headers{};
 
   // --- beyond axios ---
   // As `timeout`, unset inherits and 0 is none.
-  std::optional<std::chrono::milliseconds> connect_timeout;  // until connected (TCP + TLS)
-  std::optional<std::chrono::milliseconds> idle_timeout;     // no byte either way for this long
-  // Response body chunks as they arrive, on the engine thread (with
-  // response_type Stream the body is not also kept).
-  std::function<void(std::string_view chunk)> on_data;
-  std::optional<HttpVersion> http_version;  // Auto
-  TlsOptions tls;
-  std::optional<ArrayFormat> params_array_format;  // Brackets
-  std::optional<RetryPolicy> retry;                // none
+  std::optional<std::chrono::milliseconds> connect_timeout{};  // until connected (TCP + TLS)
+  std::optional<std::chrono::milliseconds> idle_timeout{};     // no byte either way for this long
+  // Streaming, on the engine thread: once the final response's head is in and
+  // validate_status accepted it, on_response sees the status and headers,
+  // then on_data each body chunk as it arrives (with response_type Stream the
+  // body is not also kept). A response validate_status rejects is not
+  // streamed: its body stays in the Error's response. `flow` pauses and
+  // resumes the body (back-pressure).
+  std::function<void(const ResponseHead& head)> on_response{};
+  std::function<void(std::string_view chunk)> on_data{};
+  std::optional<FlowControl> flow{};
+  std::optional<HttpVersion> http_version{};  // Auto
+  TlsOptions tls{};
+  std::optional<ArrayFormat> params_array_format{};  // Brackets
+  std::optional<RetryPolicy> retry{};                // none
 };
 
 }  // namespace tether

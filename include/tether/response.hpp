@@ -11,14 +11,17 @@ namespace tether {
 
 struct Response {
   int status = 0;
-  std::string status_text;  // the server's reason phrase, or the standard one (HTTP/2 has none)
-  Headers headers;
-  Data data;  // JSON / text / bytes, chosen by Content-Type (see response_type)
-  RequestConfig config;
+  std::string status_text{};  // the server's reason phrase, or the standard one (HTTP/2 has none)
+  Headers headers{};
+  Data data{};  // JSON / text / bytes, chosen by Content-Type (see response_type)
+  RequestConfig config{};
   // --- beyond axios ---
-  std::string url;           // the final URL, after redirects
-  int redirects = 0;         // how many were followed
-  std::string http_version;  // "1.1" or "2"
+  std::string url{};           // the final URL, after redirects
+  int redirects = 0;           // how many were followed
+  std::string http_version{};  // "1.1" or "2"
+
+  // fetch's response.ok: the status is 2xx.
+  bool ok() const noexcept { return status >= 200 && status < 300; }
 };
 
 }  // namespace tether

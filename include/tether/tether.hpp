@@ -7,9 +7,11 @@
 #include "tether/body.hpp"          // IWYU pragma: export
 #include "tether/cancel_token.hpp"  // IWYU pragma: export
 #include "tether/client.hpp"        // IWYU pragma: export
+#include "tether/config.hpp"        // IWYU pragma: export
 #include "tether/data.hpp"          // IWYU pragma: export
 #include "tether/error.hpp"         // IWYU pragma: export
 #include "tether/executor.hpp"      // IWYU pragma: export
+#include "tether/flow.hpp"          // IWYU pragma: export
 #include "tether/future.hpp"        // IWYU pragma: export
 #include "tether/headers.hpp"       // IWYU pragma: export
 #include "tether/interceptors.hpp"  // IWYU pragma: export

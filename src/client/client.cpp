@@ -19,17 +19,17 @@ RequestConfig with(RequestConfig config, std::string method, std::string url, Bo
 Client::Client() : Client(RequestConfig{}) {}
 
 Client::Client(RequestConfig defaults)
-    : core_(std::make_shared<detail::ClientCore>(
-          detail::ClientCore{std::make_shared<detail::EngineOwner>(), std::move(defaults)})) {}
+    : core_(std::make_shared<detail::ClientCore>(std::make_shared<detail::EngineOwner>(),
+                                                 std::move(defaults))) {}
 
 Client Client::create(RequestConfig overrides) const {
-  return Client(std::make_shared<detail::ClientCore>(detail::ClientCore{
-      core_->owner, detail::merge_config(core_->defaults, std::move(overrides))}));
+  return Client(std::make_shared<detail::ClientCore>(
+      core_->owner, detail::merge_config(*core_->defaults(), std::move(overrides))));
 }
 
 Future<Response> Client::request(RequestConfig config) {
   return detail::run_request(*core_->owner,
-                             detail::prepare_config(core_->defaults, std::move(config)),
+                             detail::prepare_config(*core_->defaults(), std::move(config)),
                              *core_->interceptors);
 }
 
@@ -57,10 +57,6 @@ Future<Response> Client::patch(std::string url, Body data, RequestConfig config)
 
 Interceptors& Client::interceptors() {
   return *core_->interceptors;
-}
-
-RequestConfig& Client::defaults() {
-  return core_->defaults;
 }
 
 std::shared_ptr<Executor> Client::executor() const {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <variant>
 #include <vector>
@@ -30,10 +31,35 @@ struct EngineOwner {
   }
 };
 
+// What a Client handle shares with its copies. The defaults are an immutable
+// snapshot swapped whole under a small lock (no user code runs under it): a
+// request takes the snapshot at its start, so changing the defaults while
+// other threads send is no data race.
 struct ClientCore {
+  ClientCore(std::shared_ptr<EngineOwner> engine_owner, RequestConfig initial)
+      : owner(std::move(engine_owner)),
+        defaults_(std::make_shared<const RequestConfig>(std::move(initial))) {}
+
+  std::shared_ptr<const RequestConfig> defaults() const {
+    std::lock_guard lock(mu_);
+    return defaults_;
+  }
+  // Replaces the snapshot if it is still `expected`; false if another
+  // thread replaced it first.
+  bool swap_defaults(const std::shared_ptr<const RequestConfig>& expected,
+                     std::shared_ptr<const RequestConfig> next) {
+    std::lock_guard lock(mu_);
+    if (defaults_ != expected) return false;
+    defaults_ = std::move(next);
+    return true;
+  }
+
   std::shared_ptr<EngineOwner> owner;
-  RequestConfig defaults;
   std::shared_ptr<Interceptors> interceptors = std::make_shared<Interceptors>();
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const RequestConfig> defaults_;
 };
 
 // For tests: the engine behind a client.

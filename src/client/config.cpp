@@ -115,7 +115,9 @@ std::variant<std::string, Error> resolve_url(const RequestConfig& config) {
     } else if (!config.allow_absolute_urls.value_or(false)) {
       return Error(ErrorCode::InvalidUrl,
                    "Absolute URL \"" + shown(url) +
-                       "\" refused: base_url is set and allow_absolute_urls is false");
+                       "\" refused: base_url is set (a URL from a response, such as a next-page "
+                       "link, could send the client's defaults elsewhere); to allow it for "
+                       "this request, set .allow_absolute_urls = true in its config");
     } else if (url.rfind("//", 0) == 0) {
       url = config.base_url.substr(0, config.base_url.find("//")) + url;  // base's scheme
     }
@@ -193,6 +195,7 @@ RequestConfig merge_config(const RequestConfig& defaults, RequestConfig&& config
   fill(config.decompress, defaults.decompress);
   fill(config.auth, defaults.auth);
   fill(config.proxy, defaults.proxy);
+  fill(config.proxy_from_env, defaults.proxy_from_env);
   fill_fn(config.on_upload_progress, defaults.on_upload_progress);
   fill_fn(config.on_download_progress, defaults.on_download_progress);
   fill_fn(config.params_serializer, defaults.params_serializer);
@@ -209,7 +212,9 @@ RequestConfig merge_config(const RequestConfig& defaults, RequestConfig&& config
   }
   fill(config.connect_timeout, defaults.connect_timeout);
   fill(config.idle_timeout, defaults.idle_timeout);
+  fill_fn(config.on_response, defaults.on_response);
   fill_fn(config.on_data, defaults.on_data);
+  // (`flow` is not inherited: one FlowControl wakes one transfer.)
   fill(config.http_version, defaults.http_version);
   fill(config.tls.verify, defaults.tls.verify);
   if (config.tls.ca_file.empty()) config.tls.ca_file = defaults.tls.ca_file;
@@ -311,11 +316,20 @@ void add_options(const RequestConfig& config, TransferSpec& spec) {
   spec.http_version = config.http_version.value_or(HttpVersion::Auto);
   bool default_tls =
       config.tls.verify.value_or(true) && config.tls.ca_file.empty() && config.tls.ca_path.empty();
+  bool streams = config.on_data || config.on_response;
+  bool from_env = config.proxy_from_env.value_or(false);
   if (config.auth || config.proxy || !default_tls || config.on_upload_progress ||
-      config.on_download_progress || config.on_data) {
+      config.on_download_progress || streams || from_env) {
     spec.extras = std::make_unique<TransferSpec::Extras>(
         TransferSpec::Extras{config.auth, config.proxy, config.tls, config.on_upload_progress,
                              config.on_download_progress, config.on_data});
+    auto& extras = *spec.extras;
+    extras.proxy_from_env = from_env;
+    if (streams) {
+      extras.on_response = config.on_response;
+      extras.validate_status = config.validate_status;
+      if (config.on_data && config.flow) extras.flow = FlowAccess::state(*config.flow);
+    }
   }
 }
 

@@ -77,6 +77,7 @@ void start_transfer(const std::shared_ptr<RequestState>& state,
   if (spec.extras) {
     std::weak_ptr<RequestState> weak = state;
     contain(spec.extras->on_data, weak);
+    contain(spec.extras->on_response, weak);
     contain(spec.extras->on_upload_progress, weak);
     contain(spec.extras->on_download_progress, weak);
   }

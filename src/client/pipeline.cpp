@@ -83,7 +83,7 @@ class Pipeline final : public RequestState {
       std::optional<Step<RequestConfig>> step;
       try {
         auto config = this->config();
-        if (entry.run_when && !entry.run_when(*config)) continue;
+        if (!entry.on_value || (entry.run_when && !entry.run_when(*config))) continue;
         step = entry.on_value(*config);  // a copy: the interceptor takes its own
       } catch (...) {
         return finish(from_current_exception());

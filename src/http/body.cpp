@@ -48,6 +48,14 @@ UrlEncoded& UrlEncoded::append(std::string name, std::string value) {
   return *this;
 }
 
+std::shared_ptr<const Body::Value> Body::from_list(nlohmann::json::initializer_list_t init) {
+  nlohmann::json json(init);  // an object when every element is a [string, value] pair
+  if (init.size() == 1 && json.is_array() && json[0].is_string()) {
+    return make(Text{json[0].get<std::string>()});
+  }
+  return make(std::move(json));
+}
+
 std::string UrlEncoded::encode() const {
   std::string out;
   for (const auto& [name, value] : fields_) {

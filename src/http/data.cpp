@@ -99,6 +99,16 @@ const Bytes& Data::bytes() const {
   return std::get<Bytes>(value_);
 }
 
+nlohmann::json Data::parse_for_as() const {
+  auto json = nlohmann::json::parse(to_string(), nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) {
+    throw Error(ErrorCode::BadResponse, std::string("response data is not JSON (it is ") +
+                                            (is_text() ? "text" : "bytes") +
+                                            "), so as<T>() cannot read it");
+  }
+  return json;
+}
+
 std::string Data::to_string() const {
   if (const auto* text = std::get_if<std::string>(&value_)) return *text;
   if (const auto* json = std::get_if<nlohmann::json>(&value_)) {

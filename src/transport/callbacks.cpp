@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "transport/loop.hpp"
+#include "transport/reason_phrase.hpp"
 
 namespace tether::detail {
 
@@ -51,6 +52,14 @@ size_t Engine::Loop::on_write(char* data, size_t size, size_t n, void* userp) {
   if (t.spec.idle_timeout.count() > 0) t.last_activity = Clock::now();
   if (t.discard_body) return len;
   const auto& spec = t.spec;
+  const auto& on_data = spec.options().on_data;
+  const bool stream = on_data && t.stream_body;
+  if (stream && spec.options().flow &&
+      spec.options().flow->paused.load(std::memory_order_acquire)) {
+    // curl keeps this chunk and stops reading the socket until unpause().
+    t.paused = true;
+    return CURL_WRITEFUNC_PAUSE;
+  }
   if (spec.max_content_length >= 0 &&
       t.body_received + len > static_cast<std::uint64_t>(spec.max_content_length)) {
     t.failure = t.make_failure_ptr(
@@ -60,7 +69,7 @@ size_t Engine::Loop::on_write(char* data, size_t size, size_t n, void* userp) {
     return 0;  // CURLE_WRITE_ERROR: the transfer stops here
   }
   t.body_received += len;
-  if (const auto& on_data = spec.options().on_data) {
+  if (stream) {
     try {
       on_data(std::string_view(data, len));
     } catch (...) {
@@ -69,7 +78,8 @@ size_t Engine::Loop::on_write(char* data, size_t size, size_t n, void* userp) {
       return 0;
     }
   }
-  if (spec.keep_body) t.result.body.append(data, len);
+  // A response validate_status rejected keeps its body for the Error.
+  if (spec.keep_body || (on_data && !t.stream_body)) t.result.body.append(data, len);
   return len;
 }
 
@@ -104,6 +114,7 @@ size_t Engine::Loop::on_header(char* data, size_t size, size_t n, void* userp) {
     t.result.headers = Headers{};
     t.result.status_text.clear();
     t.content_length = -1;
+    t.stream_body = false;
     auto sp = line.find(' ');
     if (sp != std::string_view::npos) {
       auto rest = line.substr(sp + 1);
@@ -123,6 +134,7 @@ size_t Engine::Loop::on_header(char* data, size_t size, size_t n, void* userp) {
         t.discard_body = true;
       } else {
         t.set_phase(RequestPhase::Body);
+        if (!start_body(t)) return 0;  // CURLE_WRITE_ERROR: a callback threw
       }
     }
     return len;
@@ -138,6 +150,31 @@ size_t Engine::Loop::on_header(char* data, size_t size, size_t n, void* userp) {
     t.result.headers.append(std::string(name), std::string(value));
   }
   return len;
+}
+
+bool Engine::Loop::start_body(Transfer& t) {
+  const auto& options = t.spec.options();
+  if (!options.on_data && !options.on_response) return true;
+  try {
+    int status = t.result.status;
+    t.stream_body =
+        options.validate_status ? options.validate_status(status) : status >= 200 && status < 300;
+    if (t.stream_body && options.on_response) {
+      ResponseHead head;
+      head.status = status;
+      head.status_text =
+          t.result.status_text.empty() ? standard_reason(status) : t.result.status_text;
+      head.headers = t.result.headers;
+      head.url = t.url;
+      options.on_response(head);
+    }
+  } catch (...) {
+    t.stream_body = false;
+    auto e = Error::from_exception(std::current_exception());
+    t.failure = t.make_failure_ptr(e.code(), e.what());
+    return false;
+  }
+  return true;
 }
 
 bool Engine::Loop::framing_ok(Transfer& t, std::string_view content_length) {

@@ -42,6 +42,18 @@ TransferId Engine::submit(TransferSpec spec, TransferDone done) {
   t->spec = std::move(spec);
   t->done = std::move(done);
   TransferId id = t->id;
+  if (t->spec.extras && t->spec.extras->flow) {
+    // resume() wakes this transfer through the mailbox (set before the start
+    // is queued, so no pause can come before its wake-up is known).
+    auto wake = [weak = std::weak_ptr<Loop>(loop_), id] {
+      auto loop = weak.lock();
+      if (!loop) return;
+      Command c{Command::Kind::Task, id, nullptr, [raw = loop.get(), id] { raw->unpause(id); }};
+      loop->push(c);
+    };
+    std::lock_guard lock(t->spec.extras->flow->mu);
+    t->spec.extras->flow->wake = std::move(wake);
+  }
   loop_->active.fetch_add(1);
   Command c{Command::Kind::Start, id, std::move(t), {}};
   if (!loop_->push(c)) {

@@ -19,6 +19,7 @@
 #include "tether/executor.hpp"
 #include "tether/headers.hpp"
 #include "tether/request.hpp"
+#include "transport/flow_state.hpp"
 
 namespace tether::detail {
 
@@ -57,12 +58,19 @@ struct TransferSpec {
   // Options most requests leave unset, out of line so that 10,000 transfers in
   // flight do not carry their room. Null: all unset.
   struct Extras {
-    std::optional<Auth> auth;
-    std::optional<Proxy> proxy;
-    TlsOptions tls;
-    std::function<void(const ProgressEvent&)> on_upload_progress;
-    std::function<void(const ProgressEvent&)> on_download_progress;
-    std::function<void(std::string_view)> on_data;
+    std::optional<Auth> auth{};
+    std::optional<Proxy> proxy{};
+    TlsOptions tls{};
+    std::function<void(const ProgressEvent&)> on_upload_progress{};
+    std::function<void(const ProgressEvent&)> on_download_progress{};
+    std::function<void(std::string_view)> on_data{};
+    // With on_data: the final response's head is checked by validate_status
+    // (empty: 2xx) and shown to on_response before any body byte; a rejected
+    // response's body is kept for its Error, not streamed.
+    std::function<void(const ResponseHead&)> on_response{};
+    std::function<bool(int)> validate_status{};
+    std::shared_ptr<FlowState> flow{};  // pauses on_data's body; null: never
+    bool proxy_from_env = false;        // let curl read *_proxy / NO_PROXY
   };
   std::unique_ptr<Extras> extras;
   const Extras& options() const {

@@ -176,6 +176,7 @@ bool Engine::Loop::follow_redirect(Transfer& t) {
   t.result.redirects = redirects;
   t.final_headers_done = false;
   t.discard_body = false;
+  t.stream_body = false;
   t.payload_sent = 0;
   t.sends = 0;
   t.content_length = -1;
@@ -188,6 +189,18 @@ bool Engine::Loop::follow_redirect(Transfer& t) {
   return true;
 }
 
+void Engine::Loop::unpause(TransferId id) {
+  auto it = transfers_.find(id);
+  if (it == transfers_.end()) return;  // done or canceled meanwhile
+  Transfer& t = *it->second;
+  const auto& flow = t.spec.options().flow;
+  if (!t.paused || (flow && flow->paused.load(std::memory_order_acquire))) return;
+  t.paused = false;
+  t.last_activity = Clock::now();
+  // curl may hand over the chunk it kept right here (on_write may pause again).
+  curl_easy_pause(t.easy, CURLPAUSE_CONT);
+}
+
 void Engine::Loop::check_idle(Clock::time_point now) {
   while (!idle_deadlines_.empty() && idle_deadlines_.begin()->first <= now) {
     auto [due, id] = *idle_deadlines_.begin();
@@ -196,7 +209,8 @@ void Engine::Loop::check_idle(Clock::time_point now) {
     if (it == transfers_.end()) continue;
     Transfer& t = *it->second;
     t.idle_due.reset();
-    auto next_due = t.last_activity + t.spec.idle_timeout;
+    // A transfer its FlowControl paused is idle by the user's choice.
+    auto next_due = (t.paused ? now : t.last_activity) + t.spec.idle_timeout;
     if (next_due > now) {
       t.idle_due = next_due;
       idle_deadlines_.emplace(next_due, id);

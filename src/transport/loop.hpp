@@ -53,6 +53,8 @@ struct Transfer {
   TransferResult result;
   bool final_headers_done = false;
   bool discard_body = false;         // a 3xx about to be followed
+  bool stream_body = false;          // on_data gets the body (its head passed validate_status)
+  bool paused = false;               // the write callback paused curl (FlowControl)
   std::int64_t content_length = -1;  // the response's Content-Length, once seen
   std::uint64_t body_received = 0;
   // Set by a callback that stopped the transfer (on the heap: rarely used, and
@@ -105,6 +107,8 @@ struct Engine::Loop {
 
   // Loop thread only.
   void run();
+  // Resumes a transfer paused by its FlowControl, unless paused again.
+  void unpause(TransferId id);
   std::size_t idle_timer_count() const { return idle_deadlines_.size(); }
   std::vector<RequestPhase> phases() const;
 
@@ -170,6 +174,7 @@ struct Engine::Loop {
   static int on_seek(void* userp, curl_off_t offset, int origin);
   static size_t on_header(char* data, size_t size, size_t n, void* userp);
   static bool framing_ok(Transfer& t, std::string_view content_length);
+  static bool start_body(Transfer& t);
   static int on_prereq(void* userp, char*, char*, int, int);
   static CURLcode on_ssl_ctx(CURL*, void*, void* userp);
   static int on_progress(void* userp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,

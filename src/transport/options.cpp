@@ -195,8 +195,14 @@ void Engine::Loop::configure_transport(Transfer& t) {
       curl_easy_setopt(e, CURLOPT_PROXYUSERNAME, options.proxy->auth->username.c_str());
       curl_easy_setopt(e, CURLOPT_PROXYPASSWORD, options.proxy->auth->password.c_str());
     }
+    // on_response and the header parser see the origin's response only.
+    curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+  } else if (options.proxy_from_env) {
+    curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
   } else {
-    curl_easy_setopt(e, CURLOPT_PROXY, "");  // no proxy from the environment unless asked
+    // No proxy from the environment unless asked (left unset, curl reads
+    // http_proxy, HTTPS_PROXY, ALL_PROXY and NO_PROXY itself).
+    curl_easy_setopt(e, CURLOPT_PROXY, "");
   }
   const TlsOptions& tls = options.tls;
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, tls.verify.value_or(true) ? 1L : 0L);

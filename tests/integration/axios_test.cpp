@@ -285,7 +285,9 @@ TEST_F(Axios, MergeDefaultsInstanceRequest) {
   Client base({.base_url = server.url("/"),
                .headers = {{"X-Level", "defaults"}, {"X-Keep", "kept"}},
                .params = {{"a", "1"}}});
-  base.defaults().method_headers["post"] = {{"X-Post-Only", "yes"}};
+  base.update_defaults([](tether::RequestConfig& d) {
+    d.method_headers["post"] = {{"X-Post-Only", "yes"}};
+  });
   auto instance = base.create({.headers = {{"x-level", "instance"}}});
   auto get = instance.get("/echo", {.params = {{"b", "2"}}}).get();
   auto headers = get.data.json()["headers"];

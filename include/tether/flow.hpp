@@ -1,0 +1,33 @@
+// FlowControl: back-pressure for a streamed download, as an AbortController
+// is for cancellation. Give it to a request (`.flow = flow`), then pause() and
+// resume() from any thread, on_data included: while paused the transfer reads
+// nothing more from the socket (the server's sending blocks on TCP or HTTP/2
+// flow control), and on_data is not called.
+#pragma once
+
+#include <memory>
+
+namespace tether {
+
+namespace detail {
+struct FlowState;
+struct FlowAccess;
+}  // namespace detail
+
+class FlowControl {
+ public:
+  FlowControl();
+
+  // Any thread, never blocks. The chunk on_data is handling is kept; the next
+  // one waits until resume().
+  void pause() noexcept;
+  // Any thread, never blocks: wakes the transfer through its engine's mailbox.
+  void resume();
+  bool paused() const noexcept;
+
+ private:
+  friend struct detail::FlowAccess;
+  std::shared_ptr<detail::FlowState> state_;
+};
+
+}  // namespace tether
