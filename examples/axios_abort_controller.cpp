@@ -9,7 +9,8 @@ int main(int argc, char** argv) {
     std::cerr << "usage: " << argv[0] << " <base-url>\n";
     return 2;
   }
-  tether::default_client().defaults().base_url = argv[1];  // axios' baseURL
+  tether::default_client().update_defaults(
+      [&](tether::RequestConfig& d) { d.base_url = argv[1]; });  // axios' baseURL
 
   tether::AbortController controller;
 

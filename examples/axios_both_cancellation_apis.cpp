@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
     std::cerr << "usage: " << argv[0] << " <base-url>\n";
     return 2;
   }
-  tether::default_client().defaults().base_url = argv[1];
+  tether::default_client().update_defaults([&](tether::RequestConfig& d) { d.base_url = argv[1]; });
   // The token cancels both requests; the controller only the one it was given to
   // (the POST then completes: the server echoes it).
   bool ok = transition_period(false) == 2 && transition_period(true) == 1;

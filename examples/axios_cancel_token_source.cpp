@@ -8,7 +8,7 @@ int main(int argc, char** argv) {
     std::cerr << "usage: " << argv[0] << " <base-url>\n";
     return 2;
   }
-  tether::default_client().defaults().base_url = argv[1];
+  tether::default_client().update_defaults([&](tether::RequestConfig& d) { d.base_url = argv[1]; });
   int canceled = 0;
 
   auto source = tether::CancelToken::source();

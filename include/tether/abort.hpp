@@ -23,7 +23,7 @@ struct CallbackNode;
 // (AbortSignal::timeout), "CanceledError" (a CancelToken).
 struct AbortReason {
   std::string name = "AbortError";
-  std::string message;  // free text; empty when none was given
+  std::string message{};  // free text; empty when none was given
 
   friend bool operator==(const AbortReason&, const AbortReason&) = default;
 };

@@ -15,7 +15,7 @@ namespace tether {
 
 // axios' Cancel / CanceledError payload.
 struct Cancel {
-  std::string message;
+  std::string message{};
 
   friend bool operator==(const Cancel&, const Cancel&) = default;
 };

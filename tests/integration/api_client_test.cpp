@@ -170,8 +170,7 @@ TEST_F(ApiClientTest, AnAlreadyAbortedSignalIsAnAbort) {
 
 TEST_F(ApiClientTest, AClientDefaultCancelTokenIsAnAbort) {
   auto source = tether::CancelToken::source();
-  Client client;
-  client.defaults().cancel_token = source.token;
+  Client client({.cancel_token = source.token});
   ApiClient over(client);
   auto pending = over.make_request({.url = server.url("/headers-never?t=token1")});
   ASSERT_TRUE(server.wait_for_request("t=token1", 30s));
