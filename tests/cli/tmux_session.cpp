@@ -78,7 +78,7 @@ std::string TmuxSession::tmux(const std::vector<std::string>& args) const {
 }
 
 std::string TmuxSession::screen(bool escapes) const {
-  std::vector<std::string> args{"-L", socket_, "capture-pane", "-p", "-t", "cli"};
+  std::vector<std::string> args{"-L", socket_, "capture-pane", "-p", "-J", "-t", "cli"};
   if (escapes) args.push_back("-e");
   return tmux(args);
 }
