@@ -206,3 +206,19 @@ TEST_F(CliBinary, CredentialsInTheUrlStayOutOfMessages) {
 
 }  // namespace
 }  // namespace tether::test
+
+namespace tether::test {
+namespace {
+
+TEST_F(CliBinary, ProxySendsTheRequestThroughIt) {
+  // The test server serves an absolute-form target (what a forward proxy gets)
+  // by its path; port 1 of the target host is never dialled.
+  auto r = run_cli({"--proxy", "127.0.0.1:" + std::to_string(server.port()),
+                    "http://127.0.0.1:1/echo?via=proxy"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto e = nlohmann::json::parse(r.out);
+  EXPECT_EQ(e["target"], "http://127.0.0.1:1/echo?via=proxy");
+}
+
+}  // namespace
+}  // namespace tether::test
