@@ -119,3 +119,23 @@ TEST_F(CliTerminal, JsonIsPrettyAndColouredOnATerminalOnly) {
 
 }  // namespace
 }  // namespace tether::test
+
+namespace tether::test {
+namespace {
+
+TEST_F(CliTerminal, StreamShowsEachEventAsItArrives) {
+  TmuxSession term({cli_path(), "--stream", server.url("/sse?events=100000&interval_ms=20&t=sse")});
+  // The first events are on the screen while the response is still going.
+  auto screen = term.wait_for_text("data: event 2");
+  ASSERT_TRUE(screen) << term.screen();
+  EXPECT_NE(screen->find("event: tick\ndata: event 0\n\nevent: tick\ndata: event 1\n"),
+            std::string::npos)
+      << *screen;
+  EXPECT_EQ(screen->find("[exit"), std::string::npos) << *screen;
+  term.send_keys("C-c");
+  EXPECT_EQ(term.wait_for_exit(), 130) << term.screen();
+  EXPECT_TRUE(server.wait_for_client_close("t=sse", 60s));
+}
+
+}  // namespace
+}  // namespace tether::test

@@ -222,3 +222,17 @@ TEST_F(CliBinary, ProxySendsTheRequestThroughIt) {
 
 }  // namespace
 }  // namespace tether::test
+
+namespace tether::test {
+namespace {
+
+TEST_F(CliBinary, StreamPrintsWholeEvents) {
+  auto r = run_cli({"--stream", at("/sse?events=3&interval_ms=5")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "event: tick\ndata: event 0\n\nevent: tick\ndata: event 1\n\n"
+            "event: tick\ndata: event 2\n\n");
+}
+
+}  // namespace
+}  // namespace tether::test
