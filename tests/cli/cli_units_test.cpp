@@ -9,6 +9,7 @@
 #include "items.hpp"
 #include "output.hpp"
 #include "progress.hpp"
+#include "request_config.hpp"
 #include "stream_printer.hpp"
 
 namespace tether::cli {
@@ -128,6 +129,77 @@ TEST(CliExitCodes, EachClassHasItsCode) {
   EXPECT_EQ(exit_code_for(Error(ErrorCode::InvalidUrl, "x")), kUsage);
   EXPECT_EQ(describe(Error(ErrorCode::Network, "boom").with_transport(TransportError::Refused)),
             "tether: ERR_NETWORK (refused): boom");
+}
+
+}  // namespace
+}  // namespace tether::cli
+
+namespace tether::cli {
+namespace {
+
+RequestConfig config_for(Options o) {
+  auto target = split_args(o.args);
+  auto parts = parse_items(target.items, {.form = o.form, .raw = o.raw});
+  return build_config(o, target, parts);
+}
+
+TEST(CliConfig, EveryOptionReachesItsField) {
+  Options o;
+  o.args = {"PUT", ":8080/x", "a==1", "a==2", "v=1"};
+  o.timeout = 2.5;
+  o.connect_timeout = 0.25;
+  o.max_redirects = 3;
+  o.retry = 4;
+  o.insecure = true;
+  o.cacert = "/ca.pem";
+  o.http2 = true;
+  o.auth = "ada:s:ecret";
+  o.proxy = ":3128";
+  auto cfg = config_for(o);
+  EXPECT_EQ(cfg.method, "PUT");
+  EXPECT_EQ(cfg.url, "http://localhost:8080/x");
+  EXPECT_EQ(build_query(cfg.params, *cfg.params_array_format), "a=1&a=2");
+  EXPECT_EQ(cfg.timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(cfg.connect_timeout, std::chrono::milliseconds(250));
+  EXPECT_EQ(cfg.max_redirects, 3);
+  ASSERT_TRUE(cfg.retry);
+  EXPECT_EQ(cfg.retry->retries, 4);
+  EXPECT_EQ(cfg.tls.verify, false);
+  EXPECT_EQ(cfg.tls.ca_file, "/ca.pem");
+  EXPECT_EQ(cfg.http_version, HttpVersion::Http2);
+  ASSERT_TRUE(cfg.auth);
+  EXPECT_EQ(cfg.auth->username, "ada");
+  EXPECT_EQ(cfg.auth->password, "s:ecret");
+  ASSERT_TRUE(cfg.proxy);
+  EXPECT_EQ(cfg.proxy->url, "http://localhost:3128");
+  ASSERT_TRUE(cfg.validate_status);
+  EXPECT_TRUE(cfg.validate_status(302));
+  EXPECT_FALSE(cfg.validate_status(404));
+}
+
+TEST(CliConfig, DefaultsLeaveTheLibrarysDefaults) {
+  Options o;
+  o.args = {"example.com"};
+  auto cfg = config_for(o);
+  EXPECT_EQ(cfg.method, "GET");
+  EXPECT_FALSE(cfg.timeout);
+  EXPECT_FALSE(cfg.connect_timeout);
+  EXPECT_FALSE(cfg.max_redirects);
+  EXPECT_FALSE(cfg.retry);
+  EXPECT_FALSE(cfg.tls.verify);  // unset: verified
+  EXPECT_FALSE(cfg.auth);
+  EXPECT_FALSE(cfg.proxy);
+  o.follow = false;
+  EXPECT_EQ(config_for(o).max_redirects, 0);
+  o.timeout = 0.0001;
+  EXPECT_EQ(config_for(o).timeout, std::chrono::milliseconds(1));
+  o.timeout = 1e300;
+  EXPECT_THROW(config_for(o), UsageError);
+}
+
+TEST(CliConfig, UrlsLoseTheirCredentialsInMessages) {
+  EXPECT_EQ(redact_url("http://u:p@h.example/x@y"), "http://h.example/x@y");
+  EXPECT_EQ(redact_url("http://h.example/x@y"), "http://h.example/x@y");
 }
 
 }  // namespace
