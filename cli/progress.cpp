@@ -1,5 +1,6 @@
 #include "progress.hpp"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -34,7 +35,14 @@ std::string human_bytes(double bytes) {
   return buf.data();
 }
 
-ProgressBar::ProgressBar(bool enabled, int width) : enabled_(enabled), width_(width) {}
+ProgressBar::ProgressBar(bool enabled, int width) : enabled_(enabled), width_(width) {
+  // As wide as the terminal, so that the line never wraps (a wrapped line
+  // would not redraw in place).
+  winsize size{};
+  if (enabled_ && ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 20) {
+    width_ = std::min<int>(size.ws_col - 1, 120);
+  }
+}
 
 void ProgressBar::update(std::uint64_t loaded, std::optional<std::uint64_t> total) noexcept {
   loaded_.store(loaded, std::memory_order_relaxed);

@@ -17,6 +17,7 @@ class ProgressBar {
  public:
   using Clock = std::chrono::steady_clock;
 
+  // `width`: used when the terminal does not tell its own.
   explicit ProgressBar(bool enabled, int width = 80);
 
   // From the engine thread's progress callback: only stores two numbers.

@@ -236,3 +236,17 @@ TEST_F(CliBinary, StreamPrintsWholeEvents) {
 
 }  // namespace
 }  // namespace tether::test
+
+namespace tether::test {
+namespace {
+
+#if !TETHER_CLI_HAS_DEMO
+TEST(CliDemo, SaysWhenTheDemoIsNotBuilt) {
+  auto r = run_cli({"demo", "--anything"});
+  EXPECT_EQ(r.exit_code, 64);
+  EXPECT_EQ(r.err, "tether: the demo is not built into this binary\n");
+}
+#endif
+
+}  // namespace
+}  // namespace tether::test
