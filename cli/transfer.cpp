@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <stdexcept>
 
 #include <tether/client.hpp>
 
@@ -51,7 +52,7 @@ class BodySink {
     if (!o.output.empty()) {
       part_path_ = o.output + ".part";
       file_ = std::fopen(part_path_.c_str(), "wb");
-      if (!file_) throw UsageError("cannot write '" + part_path_ + "'");
+      if (!file_) throw std::runtime_error("cannot write '" + part_path_ + "'");
     }
   }
   ~BodySink() { close(); }

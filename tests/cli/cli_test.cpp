@@ -250,3 +250,16 @@ TEST(CliDemo, SaysWhenTheDemoIsNotBuilt) {
 
 }  // namespace
 }  // namespace tether::test
+
+namespace tether::test {
+namespace {
+
+TEST_F(CliBinary, AnUnwritableOutputIsAnErrorBeforeAnyRequest) {
+  auto r = run_cli({"-o", "/nonexistent-dir/out.bin", at("/ok?t=unwritable")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "tether: cannot write '/nonexistent-dir/out.bin.part'\n");
+  EXPECT_EQ(server.accepted_count(), 0u);
+}
+
+}  // namespace
+}  // namespace tether::test
