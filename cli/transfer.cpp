@@ -44,7 +44,7 @@ std::string data_text(const Data& data) {
 // --stream; nothing when it is printed once complete.
 class BodySink {
  public:
-  BodySink(const Options& o)
+  explicit BodySink(const Options& o)
       : o_(o), printer_([](std::string_view unit) {
           std::cout << unit;
           std::cout.flush();
@@ -59,7 +59,7 @@ class BodySink {
   BodySink(const BodySink&) = delete;
   BodySink& operator=(const BodySink&) = delete;
 
-  bool streaming() const { return file_ != nullptr || o_.stream; }
+  bool streaming() const { return download() || o_.stream; }
   bool download() const { return !part_path_.empty(); }
   std::uint64_t written() const { return written_; }
   const std::string& part_path() const { return part_path_; }
