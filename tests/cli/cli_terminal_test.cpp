@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "cli_runner.hpp"
+#include "support/external_servers.hpp"
 #include "support/test_server.hpp"
 #include "tmux_session.hpp"
 
@@ -16,12 +17,7 @@ using namespace std::chrono_literals;
 
 class CliTerminal : public ::testing::Test {
  protected:
-  void SetUp() override {
-    if (!TmuxSession::available()) {
-      if (std::getenv("CI")) FAIL() << "tmux not installed in CI";
-      GTEST_SKIP() << "tmux not installed: run scripts/setup";
-    }
-  }
+  void SetUp() override { TETHER_REQUIRE_PEER(TmuxSession::available(), "tmux"); }
   // A download slow enough to be watched and interrupted: one byte every 2 ms.
   std::string slow(const std::string& tag, int bytes = 1000000) {
     return server.url("/drip?bytes=" + std::to_string(bytes) + "&interval_ms=2&t=" + tag);
