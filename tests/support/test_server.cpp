@@ -179,6 +179,11 @@ enum class BodyMode { kNone, kLength, kChunked };
 enum class ChunkState { kSize, kData, kDataEnd, kTrailer };
 enum class TimerKind { kDelay, kDrip, kAcceptRetry };
 
+// Event i of /sse.
+std::string sse_event(std::uint64_t i) {
+  return "event: tick\ndata: event " + std::to_string(i) + "\n\n";
+}
+
 struct Conn {
   int fd = -1;
   std::uint64_t id = 0;
@@ -198,6 +203,7 @@ struct Conn {
   std::uint64_t drip_remaining = 0;  // /drip: bytes still to send on timers
   std::uint64_t drip_offset = 0;
   std::chrono::milliseconds drip_interval{0};
+  bool drip_events = false;    // /sse: each tick sends one whole event, not one byte
   bool delay_pending = false;  // /delay: waiting for its timer
   bool close_after = false;    // close once the response is written
   bool idle_after = false;     // /stall: go idle once what is queued is written
@@ -809,10 +815,24 @@ void TestServer::Impl::dispatch(Conn& c) {
     if (!req.head && bytes > 0) {
       c.drip_remaining = bytes;
       c.drip_offset = 0;
+      c.drip_events = false;
       c.drip_interval = std::chrono::milliseconds(interval);
       timers.emplace(Clock::now() + c.drip_interval, std::pair{c.id, TimerKind::kDrip});
     }
     respond(c, 200, {{"Content-Type", "application/octet-stream"}}, "", bytes);
+  } else if (path == "/sse") {
+    auto events = query_number<std::uint64_t>(req.query, "events", 3);
+    auto interval = query_number<std::uint64_t>(req.query, "interval_ms", 100);
+    std::uint64_t length = 0;
+    for (std::uint64_t i = 0; i < events; ++i) length += sse_event(i).size();
+    if (!req.head && events > 0) {
+      c.drip_remaining = events;
+      c.drip_offset = 0;
+      c.drip_events = true;
+      c.drip_interval = std::chrono::milliseconds(interval);
+      timers.emplace(Clock::now() + c.drip_interval, std::pair{c.id, TimerKind::kDrip});
+    }
+    respond(c, 200, {{"Content-Type", "text/event-stream"}}, "", length);
   } else if (starts("/bytes/")) {
     auto n = parse_number<std::uint64_t>(std::string_view(path).substr(7));
     if (!n) return not_found();
@@ -982,7 +1002,11 @@ void TestServer::Impl::on_timer(std::uint64_t id, TimerKind kind) {
     c.delay_pending = false;
     respond(c, 200, {{"Content-Type", "text/plain"}}, "ok");
   } else if (kind == TimerKind::kDrip && c.drip_remaining > 0) {
-    c.out += TestServer::pattern_byte(c.drip_offset++);
+    if (c.drip_events) {
+      c.out += sse_event(c.drip_offset++);
+    } else {
+      c.out += TestServer::pattern_byte(c.drip_offset++);
+    }
     --c.drip_remaining;
     if (c.drip_remaining > 0) {
       timers.emplace(Clock::now() + c.drip_interval, std::pair{c.id, TimerKind::kDrip});

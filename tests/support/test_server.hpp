@@ -19,6 +19,9 @@
 //   /drip?bytes=n&interval_ms=ms  Content-Length n (default 10), one byte every ms
 //                             (default 100), the first one ms after the headers
 //   /bytes/<n>                n bytes application/octet-stream, streamed
+//   /sse?events=n&interval_ms=ms  text/event-stream with Content-Length: n events
+//                             (default 3) "event: tick\ndata: event <i>\n\n", one every ms
+//                             (default 100), the first one ms after the headers
 //   /reset                    after reading the request, close with RST (SO_LINGER {1,0})
 //   /close                    after reading the request, close without answering
 //   /reset-mid-body           headers with Content-Length 1000, 16 body bytes, then RST
