@@ -24,11 +24,11 @@ namespace {
 // A flag and a log that tests wait on, bounded generously.
 class Probe {
  public:
+  // Notifies under the lock: a waiter may destroy the Probe as soon as it
+  // sees the entry.
   void add(std::string entry) {
-    {
-      std::lock_guard lock(mu_);
-      log_.push_back(std::move(entry));
-    }
+    std::lock_guard lock(mu_);
+    log_.push_back(std::move(entry));
     cv_.notify_all();
   }
   bool wait_for_size(std::size_t n, std::chrono::seconds limit = 30s) {
