@@ -151,12 +151,14 @@ void PreviewSession::edit(std::string key, std::string text) {
     core_->text = text;
     ++core_->stats.keystrokes;
     core_->debounce_pending = true;
+    // Before the abort, so the timeline shows the key before what it caused
+    // (events take emit_mu inside mu, never the other way round).
+    core_->emit({.kind = SessionEvent::Kind::Key, .text = text, .detail = std::move(key)});
     // The request in flight is for a text no longer on screen. Under the
     // lock, so a reply being shown sees either the old text and a live
     // signal, or the new text and an aborted one.
     if (core_->options.cancel) parts_->latest.abort();
   }
-  core_->emit({.kind = SessionEvent::Kind::Key, .text = text, .detail = std::move(key)});
   parts_->debouncer.call([this, generation, text = std::move(text)] { send(generation, text); });
 }
 

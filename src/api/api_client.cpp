@@ -1,5 +1,7 @@
 // ApiClient::make_request: the article's makeRequest() over a Client.
 #include <exception>
+#include <memory>
+#include <optional>
 #include <utility>
 
 #include "api/request_builder.hpp"
@@ -9,7 +11,9 @@ namespace tether {
 
 namespace {
 
-// The Future carries tether::Error; the ApiError rides in it as cause().
+// The Future carries tether::Error; the ApiError rides in it as cause(). A
+// fresh exception object, so that nothing thrown on one thread is still
+// being released there while another thread reads it.
 Error carrying(const ApiError& error) {
   return Error::from_exception(std::make_exception_ptr(error));
 }
@@ -31,6 +35,37 @@ ApiError undecodable_json_error(Response response) {
   return error;
 }
 
+// The outcome of a response: its data, or the ApiError it stands for. Settles
+// outside any catch block (see carrying()).
+void settle(Promise<Data>& promise, Response response) {
+  std::optional<ApiError> failure;
+  try {
+    if (response.status < 200 || response.status > 299) {
+      // A Client whose validate_status lets a non-2xx through.
+      failure = ApiError::server_error(std::move(response));
+    } else if (undecodable_json(response)) {
+      failure = undecodable_json_error(std::move(response));
+    }
+  } catch (...) {
+    failure = ApiError::from(std::current_exception());
+  }
+  if (failure) {
+    promise.set_error(carrying(*failure));
+  } else {
+    promise.set_value(std::move(response.data));
+  }
+}
+
+void reject(Promise<Data>& promise, const Error& error) {
+  std::optional<ApiError> failure;
+  try {
+    failure = ApiError::from(error);
+  } catch (...) {
+    failure.emplace();  // a TransportError with the fixed message
+  }
+  promise.set_error(carrying(*failure));
+}
+
 }  // namespace
 
 ApiClient::ApiClient() = default;
@@ -38,24 +73,20 @@ ApiClient::ApiClient() = default;
 ApiClient::ApiClient(Client client) : client_(std::move(client)) {}
 
 Future<Data> ApiClient::make_request(ApiRequest request) {
+  auto promise = std::make_shared<Promise<Data>>(client_.executor());
+  Future<Data> result = promise->get_future();
   // As the article's try/catch around everything: whatever goes wrong, the
   // caller gets an ApiError, never an exception from here.
+  std::optional<ApiError> failure;
   try {
-    return client_.request(detail::to_request_config(std::move(request)))
-        .then(
-            [](Response response) -> Data {
-              if (response.status < 200 || response.status > 299) {
-                // A Client whose validate_status lets a non-2xx through.
-                throw ApiError::server_error(std::move(response));
-              }
-              if (!undecodable_json(response)) return std::move(response.data);
-              throw undecodable_json_error(std::move(response));
-            },
-            [](const Error& error) -> Data { throw ApiError::from(error); });
+    client_.request(detail::to_request_config(std::move(request)))
+        .then([promise](Response response) { settle(*promise, std::move(response)); },
+              [promise](const Error& error) { reject(*promise, error); });
   } catch (...) {
-    return make_error_future<Data>(carrying(ApiError::from(std::current_exception())),
-                                   client_.executor());
+    failure = ApiError::from(std::current_exception());
   }
+  if (failure) promise->set_error(carrying(*failure));
+  return result;
 }
 
 }  // namespace tether
