@@ -31,6 +31,17 @@ class Promise;
 
 namespace detail {
 template <class T>
+class FuturePromiseBase;  // a coroutine's promise_type (tether/coroutine.hpp)
+template <class T>
+class FuturePromise;
+struct FutureAccess;  // for the combinators (tether/combinators.hpp)
+
+// Where a Tether coroutine resumes after its current co_await: the executor
+// of the Future it awaits (set by that Future's awaiter).
+struct ResumeExecutor {
+  std::shared_ptr<Executor> resume_executor;
+};
+template <class T>
 using Stored = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 
 template <class U>
@@ -110,10 +121,18 @@ class FutureState {
   // The arguments build the Result in place.
   template <class... A>
   bool settle(A&&... args) {
+    return settle_on(nullptr, std::forward<A>(args)...);
+  }
+
+  // As settle(); a non-null `executor` replaces this future's executor in the
+  // same step (a coroutine's future moves to where the coroutine finished).
+  template <class... A>
+  bool settle_on(std::shared_ptr<Executor> executor, A&&... args) {
     std::function<void()> continuation;
     {
       std::lock_guard lock(mu_);
       if (outcome_) return false;
+      if (executor) executor_ = std::move(executor);
       if constexpr (kOnHeap) {
         outcome_ = std::make_unique<Result<T>>(std::forward<A>(args)...);
       } else {
@@ -162,7 +181,11 @@ class FutureState {
   Result<T>&& take() { return std::move(*outcome_); }
   Result<T>& outcome() { return *outcome_; }
 
-  const std::shared_ptr<Executor>& executor() const noexcept { return executor_; }
+  // A copy under the lock: settle_on() may replace it from another thread.
+  std::shared_ptr<Executor> executor() const {
+    std::lock_guard lock(mu_);
+    return executor_;
+  }
 
  private:
   // A large outcome (a Response) lives on the heap from settlement on, so a
@@ -269,6 +292,8 @@ template <class T>
 class Future {
  public:
   using value_type = T;
+  // A function returning Future<T> may be a coroutine (tether/coroutine.hpp).
+  using promise_type = detail::FuturePromise<T>;
 
   Future() noexcept = default;  // no state: valid() is false
   Future(Future&&) noexcept = default;
@@ -333,6 +358,8 @@ class Future {
 
  private:
   friend class Promise<T>;
+  friend class detail::FuturePromiseBase<T>;
+  friend struct detail::FutureAccess;
   explicit Future(std::shared_ptr<detail::FutureState<T>> state) : state_(std::move(state)) {}
 
   detail::FutureState<T>& require_state() const {
@@ -386,9 +413,15 @@ class Future {
     // Always suspends, so the coroutine resumes on the executor even when the
     // future is already settled: code after co_await runs on one known thread.
     bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> handle) {
+    template <class P>
+    void await_suspend(std::coroutine_handle<P> handle) {
       if (!state) detail::throw_future_misuse("co_await on a Future with no state");
-      state->on_settled([handle] { handle.resume(); });
+      // A Tether coroutine remembers where it runs next, to settle there.
+      if constexpr (std::is_base_of_v<detail::ResumeExecutor, P>) {
+        handle.promise().resume_executor = state->executor();
+      }
+      std::coroutine_handle<> h = handle;
+      state->on_settled([h] { h.resume(); });
     }
     T await_resume() { return state->take().value(); }
   };
@@ -417,3 +450,6 @@ Future<T> make_error_future(Error error, std::shared_ptr<Executor> ex = default_
 }
 
 }  // namespace tether
+
+#include "tether/combinators.hpp"  // IWYU pragma: export
+#include "tether/coroutine.hpp"    // IWYU pragma: export
