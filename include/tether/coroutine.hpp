@@ -8,9 +8,11 @@
 //
 // The body starts at once on the caller's thread and runs up to its first
 // co_await; each co_await resumes it on the executor of the awaited Future
-// (the engine thread of the client that made the request). Its Future settles
-// where the body finished, and its continuations run on that executor (the
-// default executor if the body awaited nothing). An exception leaving the body
+// (the engine thread of the client that made the request). Its Future follows
+// it: continuations run on the executor where the body finished (the default
+// executor if it awaited nothing), and blocking on the Future from the thread
+// the body waits to resume on throws ERR_BAD_OPTION_VALUE instead of
+// deadlocking. An exception leaving the body
 // fails the Future: a tether::Error as it is (a canceled request stays
 // ERR_CANCELED), anything else as ERR_UNKNOWN with the exception as cause().
 //
@@ -51,10 +53,12 @@ class FuturePromiseBase : public ResumeExecutor {
 
   void unhandled_exception() noexcept { settle(Error::from_exception(std::current_exception())); }
 
+  void resumes_on(std::shared_ptr<Executor> executor) final { state_->rebind(std::move(executor)); }
+
  protected:
   template <class... A>
   void settle(A&&... args) {
-    state_->settle_on(std::move(resume_executor), std::forward<A>(args)...);
+    state_->settle(std::forward<A>(args)...);
   }
 
  private:

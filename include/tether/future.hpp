@@ -1,6 +1,8 @@
 // Future<T>: one request's outcome, settled exactly once with a value or a
 // tether::Error. Usable blocking (get), with continuations (then / catch_error)
-// and with co_await.
+// and with co_await; a function returning Future<T> may be a coroutine
+// (tether/coroutine.hpp), and when_all / all_settled / when_any combine
+// futures (tether/combinators.hpp). Both are included at the end of this file.
 //
 // Where callbacks run: never inside the call that settles the future nor inside
 // then(); continuations and coroutine resumptions are posted to the future's
@@ -36,10 +38,13 @@ template <class T>
 class FuturePromise;
 struct FutureAccess;  // for the combinators (tether/combinators.hpp)
 
-// Where a Tether coroutine resumes after its current co_await: the executor
-// of the Future it awaits (set by that Future's awaiter).
+// A Tether coroutine's promise: told by each awaited Future's awaiter where
+// the coroutine resumes next (that Future's executor).
 struct ResumeExecutor {
-  std::shared_ptr<Executor> resume_executor;
+  virtual void resumes_on(std::shared_ptr<Executor> executor) = 0;
+
+ protected:
+  ~ResumeExecutor() = default;
 };
 template <class T>
 using Stored = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
@@ -121,18 +126,10 @@ class FutureState {
   // The arguments build the Result in place.
   template <class... A>
   bool settle(A&&... args) {
-    return settle_on(nullptr, std::forward<A>(args)...);
-  }
-
-  // As settle(); a non-null `executor` replaces this future's executor in the
-  // same step (a coroutine's future moves to where the coroutine finished).
-  template <class... A>
-  bool settle_on(std::shared_ptr<Executor> executor, A&&... args) {
     std::function<void()> continuation;
     {
       std::lock_guard lock(mu_);
       if (outcome_) return false;
-      if (executor) executor_ = std::move(executor);
       if constexpr (kOnHeap) {
         outcome_ = std::make_unique<Result<T>>(std::forward<A>(args)...);
       } else {
@@ -181,10 +178,18 @@ class FutureState {
   Result<T>&& take() { return std::move(*outcome_); }
   Result<T>& outcome() { return *outcome_; }
 
-  // A copy under the lock: settle_on() may replace it from another thread.
+  // A copy under the lock: rebind() may replace it from another thread.
   std::shared_ptr<Executor> executor() const {
     std::lock_guard lock(mu_);
     return executor_;
+  }
+
+  // A coroutine's future follows its coroutine: continuations run, and
+  // blocking is refused, on the executor the coroutine resumes on next. Only
+  // the coroutine calls this, before it settles.
+  void rebind(std::shared_ptr<Executor> executor) {
+    std::lock_guard lock(mu_);
+    if (!outcome_) executor_ = std::move(executor);
   }
 
  private:
@@ -418,7 +423,7 @@ class Future {
       if (!state) detail::throw_future_misuse("co_await on a Future with no state");
       // A Tether coroutine remembers where it runs next, to settle there.
       if constexpr (std::is_base_of_v<detail::ResumeExecutor, P>) {
-        handle.promise().resume_executor = state->executor();
+        handle.promise().resumes_on(state->executor());
       }
       std::coroutine_handle<> h = handle;
       state->on_settled([h] { h.resume(); });

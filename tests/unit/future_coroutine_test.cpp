@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -175,6 +176,25 @@ TEST(FutureCoroutineReturn, ResumesAndSettlesOnTheAwaitedFuturesExecutor) {
   ASSERT_TRUE(g.ready());
   EXPECT_TRUE(g.get());
   EXPECT_TRUE(then_on_executor);
+}
+
+TEST(FutureCoroutineReturn, BlockingFromTheThreadItResumesOnThrows) {
+  auto ex = std::make_shared<ManualExecutor>();
+  Promise<int> p(ex);
+  auto f = twice(p.get_future());
+  std::optional<ErrorCode> refused;
+  ex->post([&] {
+    try {
+      f.wait();  // would deadlock: the coroutine resumes on this very thread
+    } catch (const Error& e) {
+      refused = e.code();
+    }
+  });
+  ex->run_all();
+  EXPECT_EQ(refused, ErrorCode::BadOptionValue);
+  p.set_value(1);
+  ex->run_all();
+  EXPECT_EQ(f.get(), 2);
 }
 
 TEST(FutureCoroutineReturn, DroppingTheFutureLetsTheCoroutineFinish) {
