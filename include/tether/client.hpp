@@ -48,14 +48,29 @@ class Client {
   // Error: Canceled when config.signal or config.cancel_token fires first
   // (at once, on the aborting thread; the connection is closed right after);
   // and an invalid config fails the future too, opening no connection.
+  //
+  // Overloads, not default arguments: a defaulted `RequestConfig config = {}`
+  // is a braced temporary built in the caller, and g++ 12 destroys such
+  // temporaries twice when the call is the operand of co_await (see
+  // docs/async.md). Built here instead, `co_await client.get(url)` is safe.
   Future<Response> request(RequestConfig config);
-  Future<Response> get(std::string url, RequestConfig config = {});
-  Future<Response> del(std::string url, RequestConfig config = {});
-  Future<Response> head(std::string url, RequestConfig config = {});
-  Future<Response> options(std::string url, RequestConfig config = {});
-  Future<Response> post(std::string url, Body data = {}, RequestConfig config = {});
-  Future<Response> put(std::string url, Body data = {}, RequestConfig config = {});
-  Future<Response> patch(std::string url, Body data = {}, RequestConfig config = {});
+  Future<Response> get(std::string url);
+  Future<Response> get(std::string url, RequestConfig config);
+  Future<Response> del(std::string url);
+  Future<Response> del(std::string url, RequestConfig config);
+  Future<Response> head(std::string url);
+  Future<Response> head(std::string url, RequestConfig config);
+  Future<Response> options(std::string url);
+  Future<Response> options(std::string url, RequestConfig config);
+  Future<Response> post(std::string url);
+  Future<Response> post(std::string url, Body data);
+  Future<Response> post(std::string url, Body data, RequestConfig config);
+  Future<Response> put(std::string url);
+  Future<Response> put(std::string url, Body data);
+  Future<Response> put(std::string url, Body data, RequestConfig config);
+  Future<Response> patch(std::string url);
+  Future<Response> patch(std::string url, Body data);
+  Future<Response> patch(std::string url, Body data, RequestConfig config);
 
   // axios' interceptors.request / interceptors.response, shared by the copies
   // of this client; a client made by create() has its own. use/eject/clear are
@@ -87,13 +102,24 @@ class Client {
 
 // axios.get & co.: the process-wide default client.
 Client& default_client();
+// (Overloads for the reason given at Client::request.)
 Future<Response> request(RequestConfig config);
-Future<Response> get(std::string url, RequestConfig config = {});
-Future<Response> del(std::string url, RequestConfig config = {});
-Future<Response> head(std::string url, RequestConfig config = {});
-Future<Response> options(std::string url, RequestConfig config = {});
-Future<Response> post(std::string url, Body data = {}, RequestConfig config = {});
-Future<Response> put(std::string url, Body data = {}, RequestConfig config = {});
-Future<Response> patch(std::string url, Body data = {}, RequestConfig config = {});
+Future<Response> get(std::string url);
+Future<Response> get(std::string url, RequestConfig config);
+Future<Response> del(std::string url);
+Future<Response> del(std::string url, RequestConfig config);
+Future<Response> head(std::string url);
+Future<Response> head(std::string url, RequestConfig config);
+Future<Response> options(std::string url);
+Future<Response> options(std::string url, RequestConfig config);
+Future<Response> post(std::string url);
+Future<Response> post(std::string url, Body data);
+Future<Response> post(std::string url, Body data, RequestConfig config);
+Future<Response> put(std::string url);
+Future<Response> put(std::string url, Body data);
+Future<Response> put(std::string url, Body data, RequestConfig config);
+Future<Response> patch(std::string url);
+Future<Response> patch(std::string url, Body data);
+Future<Response> patch(std::string url, Body data, RequestConfig config);
 
 }  // namespace tether

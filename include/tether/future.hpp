@@ -1,6 +1,8 @@
 // Future<T>: one request's outcome, settled exactly once with a value or a
 // tether::Error. Usable blocking (get), with continuations (then / catch_error)
-// and with co_await.
+// and with co_await; a function returning Future<T> may be a coroutine
+// (tether/coroutine.hpp), and when_all / all_settled / when_any combine
+// futures (tether/combinators.hpp). Both are included at the end of this file.
 //
 // Where callbacks run: never inside the call that settles the future nor inside
 // then(); continuations and coroutine resumptions are posted to the future's
@@ -30,6 +32,20 @@ template <class T>
 class Promise;
 
 namespace detail {
+template <class T>
+class FuturePromiseBase;  // a coroutine's promise_type (tether/coroutine.hpp)
+template <class T>
+class FuturePromise;
+struct FutureAccess;  // for the combinators (tether/combinators.hpp)
+
+// A Tether coroutine's promise: told by each awaited Future's awaiter where
+// the coroutine resumes next (that Future's executor).
+struct ResumeExecutor {
+  virtual void resumes_on(std::shared_ptr<Executor> executor) = 0;
+
+ protected:
+  ~ResumeExecutor() = default;
+};
 template <class T>
 using Stored = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 
@@ -162,7 +178,19 @@ class FutureState {
   Result<T>&& take() { return std::move(*outcome_); }
   Result<T>& outcome() { return *outcome_; }
 
-  const std::shared_ptr<Executor>& executor() const noexcept { return executor_; }
+  // A copy under the lock: rebind() may replace it from another thread.
+  std::shared_ptr<Executor> executor() const {
+    std::lock_guard lock(mu_);
+    return executor_;
+  }
+
+  // A coroutine's future follows its coroutine: continuations run, and
+  // blocking is refused, on the executor the coroutine resumes on next. Only
+  // the coroutine calls this, before it settles.
+  void rebind(std::shared_ptr<Executor> executor) {
+    std::lock_guard lock(mu_);
+    if (!outcome_) executor_ = std::move(executor);
+  }
 
  private:
   // A large outcome (a Response) lives on the heap from settlement on, so a
@@ -269,6 +297,8 @@ template <class T>
 class Future {
  public:
   using value_type = T;
+  // A function returning Future<T> may be a coroutine (tether/coroutine.hpp).
+  using promise_type = detail::FuturePromise<T>;
 
   Future() noexcept = default;  // no state: valid() is false
   Future(Future&&) noexcept = default;
@@ -333,6 +363,8 @@ class Future {
 
  private:
   friend class Promise<T>;
+  friend class detail::FuturePromiseBase<T>;
+  friend struct detail::FutureAccess;
   explicit Future(std::shared_ptr<detail::FutureState<T>> state) : state_(std::move(state)) {}
 
   detail::FutureState<T>& require_state() const {
@@ -386,9 +418,15 @@ class Future {
     // Always suspends, so the coroutine resumes on the executor even when the
     // future is already settled: code after co_await runs on one known thread.
     bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> handle) {
+    template <class P>
+    void await_suspend(std::coroutine_handle<P> handle) {
       if (!state) detail::throw_future_misuse("co_await on a Future with no state");
-      state->on_settled([handle] { handle.resume(); });
+      // A Tether coroutine remembers where it runs next, to settle there.
+      if constexpr (std::is_base_of_v<detail::ResumeExecutor, P>) {
+        handle.promise().resumes_on(state->executor());
+      }
+      std::coroutine_handle<> h = handle;
+      state->on_settled([h] { h.resume(); });
     }
     T await_resume() { return state->take().value(); }
   };
@@ -417,3 +455,6 @@ Future<T> make_error_future(Error error, std::shared_ptr<Executor> ex = default_
 }
 
 }  // namespace tether
+
+#include "tether/combinators.hpp"  // IWYU pragma: export
+#include "tether/coroutine.hpp"    // IWYU pragma: export

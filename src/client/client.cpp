@@ -33,23 +33,53 @@ Future<Response> Client::request(RequestConfig config) {
                              *core_->interceptors);
 }
 
+Future<Response> Client::get(std::string url) {
+  return get(std::move(url), RequestConfig{});
+}
 Future<Response> Client::get(std::string url, RequestConfig config) {
   return request(with(std::move(config), "GET", std::move(url)));
+}
+Future<Response> Client::del(std::string url) {
+  return del(std::move(url), RequestConfig{});
 }
 Future<Response> Client::del(std::string url, RequestConfig config) {
   return request(with(std::move(config), "DELETE", std::move(url)));
 }
+Future<Response> Client::head(std::string url) {
+  return head(std::move(url), RequestConfig{});
+}
 Future<Response> Client::head(std::string url, RequestConfig config) {
   return request(with(std::move(config), "HEAD", std::move(url)));
+}
+Future<Response> Client::options(std::string url) {
+  return options(std::move(url), RequestConfig{});
 }
 Future<Response> Client::options(std::string url, RequestConfig config) {
   return request(with(std::move(config), "OPTIONS", std::move(url)));
 }
+Future<Response> Client::post(std::string url) {
+  return post(std::move(url), Body{}, RequestConfig{});
+}
+Future<Response> Client::post(std::string url, Body data) {
+  return post(std::move(url), std::move(data), RequestConfig{});
+}
 Future<Response> Client::post(std::string url, Body data, RequestConfig config) {
   return request(with(std::move(config), "POST", std::move(url), std::move(data)));
 }
+Future<Response> Client::put(std::string url) {
+  return put(std::move(url), Body{}, RequestConfig{});
+}
+Future<Response> Client::put(std::string url, Body data) {
+  return put(std::move(url), std::move(data), RequestConfig{});
+}
 Future<Response> Client::put(std::string url, Body data, RequestConfig config) {
   return request(with(std::move(config), "PUT", std::move(url), std::move(data)));
+}
+Future<Response> Client::patch(std::string url) {
+  return patch(std::move(url), Body{}, RequestConfig{});
+}
+Future<Response> Client::patch(std::string url, Body data) {
+  return patch(std::move(url), std::move(data), RequestConfig{});
 }
 Future<Response> Client::patch(std::string url, Body data, RequestConfig config) {
   return request(with(std::move(config), "PATCH", std::move(url), std::move(data)));
@@ -72,23 +102,53 @@ Client& default_client() {
 Future<Response> request(RequestConfig config) {
   return default_client().request(std::move(config));
 }
+Future<Response> get(std::string url) {
+  return default_client().get(std::move(url));
+}
 Future<Response> get(std::string url, RequestConfig config) {
   return default_client().get(std::move(url), std::move(config));
+}
+Future<Response> del(std::string url) {
+  return default_client().del(std::move(url));
 }
 Future<Response> del(std::string url, RequestConfig config) {
   return default_client().del(std::move(url), std::move(config));
 }
+Future<Response> head(std::string url) {
+  return default_client().head(std::move(url));
+}
 Future<Response> head(std::string url, RequestConfig config) {
   return default_client().head(std::move(url), std::move(config));
+}
+Future<Response> options(std::string url) {
+  return default_client().options(std::move(url));
 }
 Future<Response> options(std::string url, RequestConfig config) {
   return default_client().options(std::move(url), std::move(config));
 }
+Future<Response> post(std::string url) {
+  return default_client().post(std::move(url));
+}
+Future<Response> post(std::string url, Body data) {
+  return default_client().post(std::move(url), std::move(data));
+}
 Future<Response> post(std::string url, Body data, RequestConfig config) {
   return default_client().post(std::move(url), std::move(data), std::move(config));
 }
+Future<Response> put(std::string url) {
+  return default_client().put(std::move(url));
+}
+Future<Response> put(std::string url, Body data) {
+  return default_client().put(std::move(url), std::move(data));
+}
 Future<Response> put(std::string url, Body data, RequestConfig config) {
   return default_client().put(std::move(url), std::move(data), std::move(config));
+}
+Future<Response> patch(std::string url) {
+  return default_client().patch(std::move(url));
+}
+Future<Response> patch(std::string url, Body data) {
+  return default_client().patch(std::move(url), std::move(data));
 }
 Future<Response> patch(std::string url, Body data, RequestConfig config) {
   return default_client().patch(std::move(url), std::move(data), std::move(config));
