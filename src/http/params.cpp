@@ -317,7 +317,13 @@ void write_as_written(std::string& out, std::string_view raw) {
     const auto c = static_cast<unsigned char>(raw[i]);
     unsigned char byte = 0;
     if (c == '%' && read_escape(raw, i, byte)) {
-      out.append(raw.substr(i, 3));
+      // An escaped unreserved character (%7E) is written plain, as
+      // encodeURIComponent would; any other escape as written.
+      if (is_uri_component_safe(byte)) {
+        out += char(byte);
+      } else {
+        out.append(raw.substr(i, 3));
+      }
       i += 2;
     } else if (c == '%' || is_uri_component_safe(c)) {
       out += char(c);
