@@ -5,6 +5,8 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <optional>
+#include <utility>
 
 #include "markdown.hpp"
 
@@ -117,10 +119,12 @@ struct PreviewSession::Core {
 
 struct PreviewSession::Parts {
   Parts(std::string url, milliseconds quiet)
-      : api(Client(RequestConfig{.base_url = std::move(url)})), debouncer(quiet) {}
+      : api(Client(RequestConfig{.base_url = std::move(url)})), debouncer(std::in_place, quiet) {}
   ApiClient api;
   Latest latest;
-  Debouncer debouncer;  // last: destroyed first, waiting for a send that is running
+  // Reset first by ~PreviewSession, waiting for a send that is running while
+  // parts_ still points here (the send reads parts_).
+  std::optional<Debouncer> debouncer;
 };
 
 PreviewSession::PreviewSession(std::string server_url, Listener listener, SessionOptions options)
@@ -128,7 +132,7 @@ PreviewSession::PreviewSession(std::string server_url, Listener listener, Sessio
       parts_(std::make_unique<Parts>(std::move(server_url), options.debounce)) {}
 
 PreviewSession::~PreviewSession() {
-  parts_->debouncer.cancel();
+  parts_->debouncer->cancel();
   parts_->latest.abort();
   {
     std::lock_guard lock(core_->mu);
@@ -140,7 +144,9 @@ PreviewSession::~PreviewSession() {
     std::lock_guard lock(core_->emit_mu);
     core_->closed = true;
   }
-  parts_.reset();
+  // Not parts_.reset(): that nulls parts_ before ~Debouncer waits for a send
+  // that reads it.
+  parts_->debouncer.reset();
 }
 
 void PreviewSession::edit(std::string key, std::string text) {
@@ -159,7 +165,7 @@ void PreviewSession::edit(std::string key, std::string text) {
     // signal, or the new text and an aborted one.
     if (core_->options.cancel) parts_->latest.abort();
   }
-  parts_->debouncer.call([this, generation, text = std::move(text)] { send(generation, text); });
+  parts_->debouncer->call([this, generation, text = std::move(text)] { send(generation, text); });
 }
 
 void PreviewSession::send(std::uint64_t generation, std::string text) {

@@ -27,9 +27,16 @@ int main(int argc, char** argv) {
   std::mutex mu;
   std::condition_variable done;
   std::string shown;
-  int aborted = 0, settled = 0;
+  std::string last_sent;
+  int aborted = 0, settled = 0, sent = 0;
 
   auto showCommentPreview = [&](std::string commentMarkdown) {
+    {
+      std::lock_guard lock(mu);
+      last_sent = commentMarkdown;
+      ++sent;
+    }
+    done.notify_all();
     apiClient
         .make_request({.url = "/index.cfm",
                        .form = tether::Form{{"content", std::move(commentMarkdown)}},
@@ -57,13 +64,19 @@ int main(int argc, char** argv) {
     debounce.call([&, snapshot = text] { showCommentPreview(snapshot); });
     std::this_thread::sleep_for(30ms);
   }
-  std::this_thread::sleep_for(350ms);  // the quiet period passes: "Hello" is sent
+  {
+    // The quiet period passes: "Hello" is sent (waiting for that, not for a
+    // time, holds on a loaded machine).
+    std::unique_lock lock(mu);
+    done.wait_for(lock, 30s, [&] { return last_sent == text; });
+  }
   text += ", **world**";
   debounce.call([&, snapshot = text] { showCommentPreview(snapshot); });
 
   std::unique_lock lock(mu);
-  // Two requests left: "Hello" (shown, or aborted if still in flight) and the final text.
-  bool both = done.wait_for(lock, 30s, [&] { return settled == 2; });
+  // Every request sent settled, the last one for the final text ("Hello"
+  // shown, or aborted if still in flight).
+  bool both = done.wait_for(lock, 30s, [&] { return last_sent == text && settled == sent; });
   std::cout << "preview: " << shown << "aborted: " << aborted << "\n";
   return both && shown == "<p>Hello, <strong>world</strong></p>\n" ? 0 : 1;
 }

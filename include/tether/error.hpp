@@ -119,6 +119,13 @@ class Error : public std::exception {
                      bool maybe_delivered) const;
   Error with_transport(TransportError transport) const;
   Error with_response(Response response) const;
+  // This error with `cause` attached as cause(). With `thrown_as_cause`, the
+  // throwing paths (Result::value(), Future::get(), co_await) throw the cause
+  // instead of this Error (the ApiClient: its Future's error is the underlying
+  // Error, what get() throws is the ApiError).
+  Error with_cause(std::exception_ptr cause, bool thrown_as_cause) const;
+  // Whether the throwing paths throw cause() rather than this Error.
+  bool thrown_as_cause() const noexcept;
 
   // {"name", "code", "message", "phase", "maybe_delivered"} plus "transport"
   // for a transport failure, "reason" for cancellations, "status" with a
@@ -132,8 +139,15 @@ class Error : public std::exception {
   std::shared_ptr<const Impl> impl_;  // shared: copying an exception must not throw
 };
 
-// True when `e` is a tether::Error with ErrorCode::Canceled (axios.isCancel).
+// True when `e` is a tether::Error with ErrorCode::Canceled (axios.isCancel),
+// or a tether::ApiError whose status.is_abort is set.
 bool is_cancel(const std::exception& e) noexcept;
 bool is_cancel(std::exception_ptr e) noexcept;
+
+namespace detail {
+// Throws `error`, or its cause() when the error is thrown_as_cause(): the one
+// way a Result or Future throws its error.
+[[noreturn]] void raise(const Error& error);
+}  // namespace detail
 
 }  // namespace tether

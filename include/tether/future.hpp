@@ -104,7 +104,7 @@ class Result {
  private:
   template <class Self>
   static decltype(auto) get_value(Self&& self) {
-    if (!self.has_value()) throw std::get<1>(self.v_);
+    if (!self.has_value()) detail::raise(std::get<1>(self.v_));
     if constexpr (std::is_void_v<T>) {
       return;
     } else {

@@ -2,6 +2,7 @@
 #include <exception>
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "api/request_builder.hpp"
@@ -11,19 +12,43 @@ namespace tether {
 
 namespace {
 
-// The Future carries tether::Error; the ApiError rides in it as cause(). A
-// fresh exception object, so that nothing thrown on one thread is still
-// being released there while another thread reads it.
-Error carrying(const ApiError& error) {
-  return Error::from_exception(std::make_exception_ptr(error));
+// The Future's error is the underlying tether::Error (its code, reason(),
+// config); the ApiError rides in it as cause() and is what get() and co_await
+// throw. A fresh exception object, so that nothing thrown on one thread is
+// still being released there while another thread reads it.
+Error carrying(const Error& underlying, const ApiError& error) {
+  return underlying.with_cause(std::make_exception_ptr(error), /*thrown_as_cause=*/true);
+}
+
+// The tether::Error a failure stands for when the Client gave none.
+Error underlying_of(const ApiError& error) {
+  if (const auto* cause = std::get_if<Error>(&error.root_cause)) return *cause;
+  if (error.response) {
+    const int status = error.response->status;
+    return Error(status >= 500 ? ErrorCode::BadResponse : ErrorCode::BadRequest,
+                 "Request failed with status code " + std::to_string(status))
+        .with_request(error.response->config, RequestPhase::Body, true)
+        .with_response(*error.response);
+  }
+  return Error(ErrorCode::Unknown, error.what());
 }
 
 // The Client keeps a JSON-typed body that does not parse as text (axios'
 // silent JSON parsing); the ApiClient promises JSON for a JSON type, so, as
 // the article's response.json() rejecting, that is a transport failure.
-bool undecodable_json(const Response& response) {
+bool json_typed(const Response& response) {
   const auto type = response.headers.get("content-type");
-  return type && Data::is_json_content_type(*type) && !response.data.is_json();
+  return type && Data::is_json_content_type(*type);
+}
+
+// An empty body (HEAD, 204, 205, 304, an empty 200) carries no JSON to fail
+// on: it is JSON null, as Data::unwrap gives for it.
+bool empty_body(const Data& data) {
+  return (data.is_text() && data.text().empty()) || (data.is_bytes() && data.bytes().empty());
+}
+
+bool undecodable_json(const Response& response) {
+  return json_typed(response) && !response.data.is_json() && !empty_body(response.data);
 }
 
 ApiError undecodable_json_error(Response response) {
@@ -50,7 +75,9 @@ void settle(Promise<Data>& promise, Response response) {
     failure = ApiError::from(std::current_exception());
   }
   if (failure) {
-    promise.set_error(carrying(*failure));
+    promise.set_error(carrying(underlying_of(*failure), *failure));
+  } else if (json_typed(response) && empty_body(response.data)) {
+    promise.set_value(Data::from_json(nullptr));
   } else {
     promise.set_value(std::move(response.data));
   }
@@ -63,7 +90,7 @@ void reject(Promise<Data>& promise, const Error& error) {
   } catch (...) {
     failure.emplace();  // a TransportError with the fixed message
   }
-  promise.set_error(carrying(*failure));
+  promise.set_error(carrying(error, *failure));
 }
 
 }  // namespace
@@ -77,15 +104,15 @@ Future<Data> ApiClient::make_request(ApiRequest request) {
   Future<Data> result = promise->get_future();
   // As the article's try/catch around everything: whatever goes wrong, the
   // caller gets an ApiError, never an exception from here.
-  std::optional<ApiError> failure;
+  std::optional<Error> failure;
   try {
     client_.request(detail::to_request_config(std::move(request)))
         .then([promise](Response response) { settle(*promise, std::move(response)); },
               [promise](const Error& error) { reject(*promise, error); });
   } catch (...) {
-    failure = ApiError::from(std::current_exception());
+    failure = Error::from_exception(std::current_exception());
   }
-  if (failure) promise->set_error(carrying(*failure));
+  if (failure) reject(*promise, *failure);
   return result;
 }
 

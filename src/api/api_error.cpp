@@ -83,7 +83,12 @@ ApiError ApiError::from(const Error& error) {
     }
   }
   const auto& response = error.response();
-  if (response && !is_success(response->status) && error.transport() == TransportError::None) {
+  // Only a status rejected by validate_status is a ServerError; a 302 that
+  // ended ERR_FR_TOO_MANY_REDIRECTS, or a body over max_content_length, is not.
+  const bool rejected_status =
+      error.code() == ErrorCode::BadRequest || error.code() == ErrorCode::BadResponse;
+  if (response && !is_success(response->status) && rejected_status &&
+      error.transport() == TransportError::None) {
     return server_error(*response);
   }
   return transport_error(error);

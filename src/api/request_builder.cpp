@@ -40,6 +40,9 @@ RequestConfig to_request_config(ApiRequest request) {
   RequestConfig config;
   config.headers = lower_case_names(request.headers);
   config.url = merge_params_into_url(request.url, request.params);
+  // The request's params win over the Client's defaults of the same name: a
+  // null drops the default from the Client's merge (build_url skips nulls).
+  for (const auto& entry : request.params) config.params.set(entry.first, nullptr);
   config.signal = std::move(request.signal);
   // The ApiClient's contract is unwrapping by Content-Type, whatever the
   // Client's defaults say.

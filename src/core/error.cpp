@@ -1,6 +1,7 @@
 #include "tether/error.hpp"
 
 #include "core/redact.hpp"
+#include "tether/api_client.hpp"
 #include "tether/response.hpp"
 
 namespace tether {
@@ -15,6 +16,7 @@ struct Error::Impl {
   RequestPhase phase = RequestPhase::None;
   bool maybe_delivered = false;
   TransportError transport = TransportError::None;
+  bool thrown_as_cause = false;
 };
 
 std::string to_string(ErrorCode code) {
@@ -216,6 +218,17 @@ Error Error::with_response(Response response) const {
   return Error(std::move(copy));
 }
 
+Error Error::with_cause(std::exception_ptr cause, bool thrown_as_cause) const {
+  Impl copy = *impl_;
+  copy.cause = std::move(cause);
+  copy.thrown_as_cause = thrown_as_cause && copy.cause;
+  return Error(std::move(copy));
+}
+
+bool Error::thrown_as_cause() const noexcept {
+  return impl_->thrown_as_cause;
+}
+
 nlohmann::json Error::to_json() const {
   nlohmann::json j = {
       {"name", is_cancel() ? "CanceledError" : "TetherError"},
@@ -240,8 +253,9 @@ nlohmann::json Error::to_json() const {
 }
 
 bool is_cancel(const std::exception& e) noexcept {
-  const auto* error = dynamic_cast<const Error*>(&e);
-  return error && error->is_cancel();
+  if (const auto* error = dynamic_cast<const Error*>(&e)) return error->is_cancel();
+  const auto* api_error = dynamic_cast<const ApiError*>(&e);
+  return api_error && api_error->status.is_abort;
 }
 
 bool is_cancel(std::exception_ptr e) noexcept {
@@ -254,5 +268,14 @@ bool is_cancel(std::exception_ptr e) noexcept {
     return false;
   }
 }
+
+namespace detail {
+
+void raise(const Error& error) {
+  if (error.thrown_as_cause()) std::rethrow_exception(error.cause());
+  throw error;
+}
+
+}  // namespace detail
 
 }  // namespace tether

@@ -22,10 +22,12 @@ std::string media_type(std::string_view content_type) {
   return lower;
 }
 
-// The ApiClient article's /^application\/(x-)?json/i, plus structured +json types.
+// The ApiClient article's /^application\/(x-)?json/i, but exact (not
+// application/jsonp, json-seq or jsonl), plus structured +json types
+// (application/problem+json).
 bool is_json_type(std::string_view type) {
-  return type.starts_with("application/json") || type.starts_with("application/x-json") ||
-         type.ends_with("+json");
+  return type == "application/json" || type == "application/x-json" ||
+         (type.ends_with("+json") && type.find('/') < type.size() - 6);
 }
 
 const char* kind_name(std::size_t index) {

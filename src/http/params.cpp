@@ -308,30 +308,69 @@ void write_merged(std::string& out, std::string_view key, const json& value) {
   }
 }
 
-// parse_query() for merge_params_into_url: a key the URL repeats keeps all its
-// values (as an array, written back as repeated keys) where the article's
-// parseQueryString kept only the last.
-Params parse_url_query(std::string_view query) {
-  Params merged;
-  std::string_view rest = query;
-  while (!rest.empty()) {
-    const auto amp = rest.find('&');
-    const std::string_view pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
-    for (auto& [key, value] : parse_query(pair)) {
-      const json* seen = merged.find(key);
-      if (!seen) {
-        merged.set(key, value);
-      } else if (seen->is_array()) {
-        json values = *seen;
-        values.push_back(value);
-        merged.set(key, std::move(values));
+// One side of a URL's own `key=value` pair, re-encoded as written: escapes
+// are kept whatever bytes they stand for (`%AB%CD`, Latin-1 `%E9`), a lone
+// `%` stays, `+` (a form-encoded space) becomes %20, and what
+// encodeURIComponent would escape is escaped.
+void write_as_written(std::string& out, std::string_view raw) {
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    const auto c = static_cast<unsigned char>(raw[i]);
+    unsigned char byte = 0;
+    if (c == '%' && read_escape(raw, i, byte)) {
+      // An escaped unreserved character (%7E) is written plain, as
+      // encodeURIComponent would; any other escape as written.
+      if (is_uri_component_safe(byte)) {
+        out += char(byte);
       } else {
-        merged.set(key, json::array({*seen, value}));
+        out.append(raw.substr(i, 3));
       }
+      i += 2;
+    } else if (c == '%' || is_uri_component_safe(c)) {
+      out += char(c);
+    } else if (c == '+') {
+      out += "%20";
+    } else {
+      percent_encode(out, c);
     }
   }
-  return merged;
+}
+
+// The pairs of a URL's query grouped by decoded key in first-seen order: a
+// key the URL repeats keeps all its values (written back as repeated keys)
+// where the article's parseQueryString kept only the last.
+struct UrlPairs {
+  std::vector<std::string> keys;
+  std::vector<std::vector<std::string_view>> pairs;  // raw, per key
+};
+
+UrlPairs group_url_pairs(std::string_view query) {
+  UrlPairs grouped;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    std::string key(pair.substr(0, pair.find('=')));
+    std::replace(key.begin(), key.end(), '+', ' ');
+    key = decode_uri_component(key);
+    const auto at = std::find(grouped.keys.begin(), grouped.keys.end(), key);
+    if (at == grouped.keys.end()) {
+      grouped.keys.push_back(std::move(key));
+      grouped.pairs.push_back({pair});
+    } else {
+      grouped.pairs[std::size_t(at - grouped.keys.begin())].push_back(pair);
+    }
+  }
+  return grouped;
+}
+
+void write_pair_as_written(std::string& out, std::string_view pair) {
+  if (!out.empty()) out += '&';
+  const auto eq = pair.find('=');
+  write_as_written(out, pair.substr(0, eq));
+  if (eq == std::string_view::npos) return;
+  out += '=';
+  write_as_written(out, pair.substr(eq + 1));
 }
 
 }  // namespace
@@ -405,25 +444,33 @@ Params parse_query(std::string_view query) {
   return params;
 }
 
+// The URL's own pairs that no param names are written as written (see
+// write_as_written); a param takes the place of the pairs it names.
 std::string merge_params_into_url(std::string_view url, const Params& params) {
   const auto hash = url.find('#');
   const std::string_view pre_hash = url.substr(0, hash);
-  const std::string_view fragment =
-      hash == std::string_view::npos ? std::string_view{} : url.substr(hash + 1);
-
   const auto question = pre_hash.find('?');
   const std::string_view path = pre_hash.substr(0, question);
-  Params merged = question == std::string_view::npos
-                      ? Params{}
-                      : parse_url_query(pre_hash.substr(question + 1));
-  for (const auto& [key, value] : params) merged.set(key, value);
+  const UrlPairs own = group_url_pairs(
+      question == std::string_view::npos ? std::string_view{} : pre_hash.substr(question + 1));
 
   std::string query;
-  for (const auto& [key, value] : merged) write_merged(query, key, value);
+  for (std::size_t k = 0; k < own.keys.size(); ++k) {
+    if (const json* value = params.find(own.keys[k])) {
+      write_merged(query, own.keys[k], *value);
+    } else {
+      for (const auto pair : own.pairs[k]) write_pair_as_written(query, pair);
+    }
+  }
+  for (const auto& [key, value] : params) {
+    if (std::find(own.keys.begin(), own.keys.end(), key) == own.keys.end()) {
+      write_merged(query, key, value);
+    }
+  }
 
   std::string result(path);
   if (!query.empty()) result.append("?").append(query);
-  if (!fragment.empty()) result.append("#").append(fragment);
+  if (hash != std::string_view::npos) result.append(url.substr(hash));  // even an empty one
   return result;
 }
 

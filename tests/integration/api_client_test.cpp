@@ -3,12 +3,20 @@
 // request encodings as a server sees them.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "support/external_servers.hpp"
 #include "support/test_server.hpp"
 #include "tether/api_client.hpp"
+#include "tether/coroutine.hpp"
 #include "tether/latest.hpp"
 
 using namespace std::chrono_literals;
@@ -48,6 +56,48 @@ ApiError fails(tether::Future<Data> f) {
   EXPECT_TRUE(carried) << "the Future's error does not carry an ApiError: " << error.what();
   return ApiError::from(error);
 }
+
+// Answers one connection with a fixed response (the test server sends no
+// Content-Type with a 204).
+class OneResponse {
+ public:
+  explicit OneResponse(std::string response) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len);
+    ::listen(fd_, 1);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this, response = std::move(response)] {
+      const int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      std::string request;
+      char buf[1024];
+      while (request.find("\r\n\r\n") == std::string::npos) {
+        const auto n = ::recv(c, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        request.append(buf, static_cast<std::size_t>(n));
+      }
+      (void)::send(c, response.data(), response.size(), MSG_NOSIGNAL);
+      ::close(c);
+    });
+  }
+  ~OneResponse() {
+    ::shutdown(fd_, SHUT_RDWR);  // wakes accept() if nobody came
+    thread_.join();
+    ::close(fd_);
+  }
+  OneResponse(const OneResponse&) = delete;
+  OneResponse& operator=(const OneResponse&) = delete;
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
+
+ private:
+  int fd_;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+};
 
 struct ApiClientTest : ::testing::Test {
   TestServer server;
@@ -323,4 +373,103 @@ TEST(ApiClientHttpbin, StatusCodes) {
     EXPECT_FALSE(e.status.text.empty()) << code;
   }
   EXPECT_EQ(ok(api.make_request({.url = httpbin.url("/status/204")})).to_string(), "");
+}
+
+// HEAD, 204 and an empty 200 with a JSON type carry no JSON to fail on: JSON null.
+TEST_F(ApiClientTest, AnEmptyJsonTypedBodyIsJsonNull) {
+  Data head = ok(api.make_request({.method = "HEAD", .url = server.url("/status/200")}));
+  EXPECT_TRUE(head.is_json());
+  EXPECT_TRUE(head.json().is_null());
+  for (const char* status : {"204 No Content", "205 Reset Content"}) {
+    OneResponse raw(std::string("HTTP/1.1 ") + status +
+                    "\r\nContent-Type: application/json\r\nContent-Length: 0\r\n"
+                    "Connection: close\r\n\r\n");
+    Data no_content = ok(api.make_request({.url = raw.url()}));
+    EXPECT_TRUE(no_content.is_json()) << status;
+    EXPECT_TRUE(no_content.is_json() && no_content.json().is_null()) << status;
+  }
+  Data empty = ok(api.make_request(
+      {.url = server.url("/status/200"), .params = {{"ctype", "application/json"}, {"body", ""}}}));
+  EXPECT_TRUE(empty.is_json());
+  EXPECT_TRUE(empty.json().is_null());
+}
+
+// The Future's error is the underlying tether::Error; the ApiError is its cause().
+TEST_F(ApiClientTest, AnAbortedRequestKeepsItsCancellationIdentity) {
+  tether::Latest latest;
+  auto first =
+      api.make_request({.url = server.url("/headers-never?t=identity1"), .signal = latest.next()});
+  ASSERT_TRUE(server.wait_for_request("t=identity1", 30s));
+  auto second = api.make_request({.url = server.url("/ok?t=identity2"), .signal = latest.next()});
+  auto r = first.result();
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().is_cancel());
+  EXPECT_EQ(r.error().code(), tether::ErrorCode::Canceled);
+  EXPECT_TRUE(r.error().reason().has_value());
+  EXPECT_TRUE(tether::is_cancel(r.error().cause()));
+  EXPECT_EQ(ok(std::move(second)).text(), "ok");
+}
+
+TEST_F(ApiClientTest, GetThrowsTheApiError) {
+  std::string gone_url;
+  {
+    TestServer gone;
+    gone_url = gone.url("/ok");
+  }
+  struct Case {
+    ApiRequest request;
+    const char* type;
+    bool is_abort;
+  };
+  for (auto& [request, type, is_abort] :
+       {Case{{.url = server.url("/status/500")}, "ServerError", false},
+        Case{{.url = gone_url}, "TransportError", false},
+        Case{{.url = server.url("/ok"), .signal = tether::AbortSignal::abort()},
+             "TransportError",
+             true},
+        Case{{.url = "ftp://127.0.0.1/x"}, "TransportError", false}}) {
+    SCOPED_TRACE(request.url);
+    try {
+      api.make_request(request).get();
+      ADD_FAILURE() << "get() returned";
+    } catch (const ApiError& e) {
+      EXPECT_EQ(e.data["type"], type);
+      EXPECT_EQ(e.status.is_abort, is_abort);
+      EXPECT_EQ(tether::is_cancel(e), is_abort);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "get() threw something else: " << e.what();
+    }
+  }
+  auto server_error = api.make_request({.url = server.url("/status/404")}).result();
+  ASSERT_FALSE(server_error);
+  EXPECT_EQ(server_error.error().code(), tether::ErrorCode::BadRequest);
+  auto bad_input = api.make_request({.url = "ftp://127.0.0.1/x"}).result();
+  ASSERT_FALSE(bad_input);
+  EXPECT_NE(bad_input.error().code(), tether::ErrorCode::Unknown);
+}
+
+namespace {
+tether::Future<std::string> await_type(ApiClient& api, ApiRequest request) {
+  try {
+    co_await api.make_request(std::move(request));
+    co_return "none";
+  } catch (const ApiError& e) {
+    co_return e.data["type"].get<std::string>();
+  }
+}
+}  // namespace
+
+TEST_F(ApiClientTest, CoAwaitThrowsTheApiError) {
+  EXPECT_EQ(await_type(api, {.url = server.url("/status/503")}).get(), "ServerError");
+}
+
+// A request's param replaces the Client's default of the same name.
+TEST_F(ApiClientTest, ARequestParamWinsOverTheClientDefault) {
+  Client client({.params = {{"page", 1}, {"size", 10}}});
+  ApiClient over(client);
+  Data data = ok(over.make_request({.url = server.url("/echo"), .params = {{"page", 2}}}));
+  const auto target = data.json()["target"].get<std::string>();
+  EXPECT_EQ(target.find("page=1"), std::string::npos) << target;
+  EXPECT_NE(target.find("page=2"), std::string::npos) << target;
+  EXPECT_NE(target.find("size=10"), std::string::npos) << target;
 }

@@ -164,3 +164,15 @@ TEST(ApiError, ToJsonHasTheShapeAndNoSecrets) {
   EXPECT_EQ(j["response"]["status"], 400);
   EXPECT_EQ(j.dump().find("secret"), std::string::npos) << j.dump();
 }
+
+TEST(ApiError, OnlyARejectedStatusIsAServerError) {
+  auto redirects = Error(ErrorCode::TooManyRedirects, "Maximum number of redirects exceeded")
+                       .with_response(response_of(302, "Found", Data::from_text("")));
+  auto e = ApiError::from(redirects);
+  EXPECT_EQ(e.data["type"], "TransportError");
+  EXPECT_EQ(e.status.code, 0);
+  EXPECT_EQ(std::get<Error>(e.root_cause).code(), ErrorCode::TooManyRedirects);
+  auto rejected = Error(ErrorCode::BadResponse, "Request failed with status code 503")
+                      .with_response(response_of(503, "Unavailable", Data::from_text("")));
+  EXPECT_EQ(ApiError::from(rejected).data["type"], "ServerError");
+}

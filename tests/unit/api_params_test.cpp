@@ -79,10 +79,25 @@ TEST(ApiParams, AnEmptyValueIsNotABareKey) {
 }
 
 // A malformed escape (which made the article's decodeURIComponent throw) is
-// kept as it was written, re-encoded, and loses nothing.
+// kept as it was written and loses nothing.
 TEST(ApiParams, AMalformedEscapeIsKeptNotThrown) {
-  EXPECT_EQ(merge_params_into_url("/p?q=100%", {}), "/p?q=100%25");
-  EXPECT_EQ(merge_params_into_url("/p?q=%zz", {{"x", 1}}), "/p?q=%25zz&x=1");
+  EXPECT_EQ(merge_params_into_url("/p?q=100%", {}), "/p?q=100%");
+  EXPECT_EQ(merge_params_into_url("/p?q=%zz", {{"x", 1}}), "/p?q=%zz&x=1");
+  EXPECT_EQ(merge_params_into_url("/p?q=50%&r=%4", {{"x", 1}}), "/p?q=50%&r=%4&x=1");
+}
+
+// Escapes of bytes that are not UTF-8 (a BitTorrent info_hash, Latin-1) are
+// kept, not re-escaped as %25.
+TEST(ApiParams, EscapesThatAreNotUtf8SurviveTheMerge) {
+  EXPECT_EQ(merge_params_into_url("/announce?info_hash=%AB%CD%EF", {{"port", 6881}}),
+            "/announce?info_hash=%AB%CD%EF&port=6881");
+  EXPECT_EQ(merge_params_into_url("/p?name=%E9t%E9&x=1", {{"x", 2}}), "/p?name=%E9t%E9&x=2");
+  EXPECT_EQ(merge_params_into_url("/p?%FF=%FE", {}), "/p?%FF=%FE");
+}
+
+TEST(ApiParams, AnEmptyFragmentKeepsItsHash) {
+  EXPECT_EQ(merge_params_into_url("/p?a=1#", {}), "/p?a=1#");
+  EXPECT_EQ(merge_params_into_url("/p#", {{"b", 2}}), "/p?b=2#");
 }
 
 TEST(ApiParams, NullRemovesAUrlParam) {

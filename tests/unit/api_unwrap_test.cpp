@@ -35,3 +35,15 @@ TEST(ApiUnwrap, AnythingElseIsBytes) {
     EXPECT_EQ(data.bytes().size(), 3u) << type;
   }
 }
+
+TEST(ApiUnwrap, JsonTypeIsTheExactMediaTypeNotAPrefix) {
+  for (const char* type : {"application/jsonp", "application/json-seq", "application/jsonl",
+                           "application/x-jsonlines", "application/jsonx; charset=utf-8"}) {
+    SCOPED_TRACE(type);
+    EXPECT_FALSE(Data::is_json_content_type(type));
+    EXPECT_FALSE(Data::unwrap(type, "{\"a\":1}").is_json());
+  }
+  EXPECT_TRUE(Data::is_json_content_type(" application/json ; charset=utf-8"));
+  EXPECT_TRUE(Data::is_json_content_type("application/problem+json"));
+  EXPECT_FALSE(Data::is_json_content_type("+json"));
+}

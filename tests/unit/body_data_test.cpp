@@ -296,3 +296,20 @@ TEST(Body, CopiesShareOnePayload) {
   EXPECT_EQ(tether::Body().kind(), tether::Body::Kind::None);
   EXPECT_EQ(tether::Body().text(), nullptr);
 }
+
+// axios' own example, client.post(url, {name: "new name"}): a brace list of
+// string pairs is JSON, one pair or many; forms are asked for by name.
+TEST(Body, ABraceListOfStringPairsIsJson) {
+  auto body = [](Body b) { return b; };
+  Body one = body({{"name", "new name"}});
+  ASSERT_EQ(one.kind(), Body::Kind::Json);
+  EXPECT_EQ(one.serialize(), R"({"name":"new name"})");
+  Body strings = body({{"a", "b"}, {"c", "d"}});
+  ASSERT_EQ(strings.kind(), Body::Kind::Json);
+  EXPECT_EQ(strings.serialize(), R"({"a":"b","c":"d"})");
+  Body copy_init = {{"name", "new name"}};
+  EXPECT_EQ(copy_init.kind(), Body::Kind::Json);
+  EXPECT_EQ(Body(Form{{"name", "new name"}}).kind(), Body::Kind::Form);
+  EXPECT_EQ(Body(UrlEncoded{{"name", "new name"}}).kind(), Body::Kind::UrlEncoded);
+  EXPECT_EQ(Body(UrlEncoded{{"name", "new name"}}).serialize(), "name=new+name");
+}

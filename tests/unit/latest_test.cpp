@@ -1,12 +1,15 @@
 // Latest and Debouncer: state-based tests (condition waits, no sleeps).
 #include "tether/latest.hpp"
 
+#include "tether/executor.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -44,6 +47,62 @@ class Probe {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::string> log_;
+};
+
+// Counts its live copies: a fn's captures, seen from the test.
+class Counted {
+ public:
+  explicit Counted(std::atomic<int>& live) : live_(&live) { ++*live_; }
+  Counted(const Counted& other) : live_(other.live_) { ++*live_; }
+  Counted& operator=(const Counted&) = delete;
+  ~Counted() { --*live_; }
+
+ private:
+  std::atomic<int>* live_;
+};
+
+// Polls a state that announces nothing, bounded generously.
+template <class Pred>
+bool eventually(Pred pred, std::chrono::seconds limit = 30s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+// Holds the default executor's one thread until released, so that a fn the
+// timer handed over cannot start.
+class BlockedExecutor {
+ public:
+  BlockedExecutor() {
+    auto started = std::make_shared<std::promise<void>>();
+    auto started_future = started->get_future();
+    tether::default_executor()->post([started, gate = gate_.get_future().share()] {
+      started->set_value();
+      gate.wait();
+    });
+    started_future.wait();
+  }
+  ~BlockedExecutor() { release(); }
+  BlockedExecutor(const BlockedExecutor&) = delete;
+  BlockedExecutor& operator=(const BlockedExecutor&) = delete;
+  void release() {
+    if (!released_) gate_.set_value();
+    released_ = true;
+  }
+  // Returns once everything posted before now has run.
+  static void drain() {
+    std::promise<void> done;
+    auto future = done.get_future();
+    tether::default_executor()->post([&done] { done.set_value(); });
+    future.wait();
+  }
+
+ private:
+  std::promise<void> gate_;
+  bool released_ = false;
 };
 
 std::size_t thread_count() {
@@ -290,6 +349,7 @@ TEST(Debouncer, NoThreadPerDebouncer) {
 
 TEST(Debouncer, ConcurrentCallsCancelsAndDestruction) {
   std::atomic<int> runs{0};
+  std::atomic<int> live{0};
   constexpr int kThreads = 4;
   constexpr int kEach = 300;
   {
@@ -301,7 +361,7 @@ TEST(Debouncer, ConcurrentCallsCancelsAndDestruction) {
           if ((i + t) % 7 == 0) {
             debounce.cancel();
           } else {
-            debounce.call([&] { runs.fetch_add(1); });
+            debounce.call([&runs, counted = Counted(live)] { runs.fetch_add(1); });
           }
         }
       });
@@ -310,7 +370,8 @@ TEST(Debouncer, ConcurrentCallsCancelsAndDestruction) {
     // Destroyed here, perhaps while a fn runs: it waits for that one.
   }
   const int after_destruction = runs.load();
-  EXPECT_LE(after_destruction, kThreads * kEach);
+  // Every fn's captures are gone once the destructor returned.
+  EXPECT_EQ(live.load(), 0);
   // Nothing runs once the destructor has returned: a marker posted behind any
   // straggler on the same serial executor sees the same count.
   Probe probe;
@@ -318,4 +379,53 @@ TEST(Debouncer, ConcurrentCallsCancelsAndDestruction) {
   marker.call([&] { probe.add(std::to_string(runs.load())); });
   ASSERT_TRUE(probe.wait_for_size(1));
   EXPECT_EQ(probe.log().front(), std::to_string(after_destruction));
+}
+
+// The window between the timer handing fn to the executor and fn starting.
+TEST(Debouncer, CancelDropsAFnAlreadyHandedToTheExecutor) {
+  std::atomic<int> live{0};
+  std::atomic<bool> ran{false};
+  Debouncer debounce(1ms);
+  {
+    BlockedExecutor blocked;
+    debounce.call([&ran, counted = Counted(live)] { ran = true; });
+    ASSERT_TRUE(eventually([&] { return !debounce.pending(); }));  // the timer fired
+    EXPECT_EQ(live.load(), 1);
+    EXPECT_TRUE(debounce.cancel());
+    EXPECT_EQ(live.load(), 0);  // its captures went with cancel()
+    EXPECT_FALSE(debounce.cancel());
+  }
+  BlockedExecutor::drain();
+  EXPECT_FALSE(ran.load());
+}
+
+TEST(Debouncer, DestructionDropsAFnAlreadyHandedToTheExecutor) {
+  std::atomic<int> live{0};
+  std::atomic<bool> ran{false};
+  {
+    BlockedExecutor blocked;
+    auto debounce = std::make_unique<Debouncer>(1ms);
+    debounce->call([&ran, counted = Counted(live)] { ran = true; });
+    ASSERT_TRUE(eventually([&] { return !debounce->pending(); }));
+    debounce.reset();
+    EXPECT_EQ(live.load(), 0);  // not destroyed later on the executor's thread
+  }
+  BlockedExecutor::drain();
+  EXPECT_FALSE(ran.load());
+}
+
+TEST(Debouncer, BadArgumentsAreRefused) {
+  EXPECT_THROW(Debouncer(-1ms), std::invalid_argument);
+  Debouncer debounce(1s);
+  EXPECT_THROW(debounce.call({}), std::invalid_argument);
+  EXPECT_FALSE(debounce.pending());
+}
+
+TEST(Debouncer, AHugeQuietPeriodDoesNotOverflow) {
+  Debouncer debounce(std::chrono::milliseconds::max());
+  debounce.call([] {});
+  // Had now() + quiet wrapped, the timer would be due at once.
+  BlockedExecutor::drain();
+  EXPECT_TRUE(debounce.pending());
+  EXPECT_TRUE(debounce.cancel());
 }

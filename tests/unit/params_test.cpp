@@ -394,7 +394,7 @@ TEST(MergeParamsIntoUrl, EmptyParamsKeepTheUrl) {
 
 TEST(MergeParamsIntoUrl, EmptyParamsStillNormalise) {
   EXPECT_EQ(tether::merge_params_into_url("/a?", {}), "/a");
-  EXPECT_EQ(tether::merge_params_into_url("/a#", {}), "/a");
+  EXPECT_EQ(tether::merge_params_into_url("/a#", {}), "/a#");  // an empty fragment is kept
   EXPECT_EQ(tether::merge_params_into_url("/a?&x=1&&", {}), "/a?x=1");
   EXPECT_EQ(tether::merge_params_into_url("/a?q=a+b", {}), "/a?q=a%20b");
   EXPECT_EQ(tether::merge_params_into_url("/a?x=%7e", {}), "/a?x=~");
