@@ -31,18 +31,20 @@ void on_transfer_done(const std::shared_ptr<RequestState>& state, std::uint64_t 
   }));
 }
 
-// The engine stops a transfer whose on_data or progress callback throws; the
-// state keeps the exception so the Error carries it as cause().
+// The engine stops a transfer whose on_data, on_response, validate_status or
+// progress callback throws; the state keeps the exception so the Error
+// carries it as cause().
 template <class F>
 void contain(F& callback, const std::weak_ptr<RequestState>& weak) {
   if (!callback) return;
   callback = [inner = std::move(callback), weak](const auto& arg) {
+    using R = decltype(inner(arg));
     // A settled request's callbacks stay quiet (the engine stops its transfer
     // soon after; the user must not hear from it meanwhile).
     auto state = weak.lock();
-    if (!state || state->settled()) return;
+    if (!state || state->settled()) return R();
     try {
-      inner(arg);
+      return inner(arg);
     } catch (...) {
       state->note_user_error(std::current_exception());
       throw;
@@ -78,6 +80,7 @@ void start_transfer(const std::shared_ptr<RequestState>& state,
     std::weak_ptr<RequestState> weak = state;
     contain(spec.extras->on_data, weak);
     contain(spec.extras->on_response, weak);
+    contain(spec.extras->validate_status, weak);
     contain(spec.extras->on_upload_progress, weak);
     contain(spec.extras->on_download_progress, weak);
   }

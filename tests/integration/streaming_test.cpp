@@ -107,6 +107,24 @@ TEST_F(StreamingTest, OnResponseThrowingFailsTheRequestWithItsMessage) {
   EXPECT_NE(std::string(e.what()).find("wrong type"), std::string::npos) << e.what();
 }
 
+struct StatusCheckFailed : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+TEST_F(StreamingTest, ValidateStatusThrowingAtTheHeadKeepsItsCause) {
+  std::atomic<int> chunks{0};
+  auto future = client.get(
+      server.url("/bytes/1000"),
+      {.validate_status = [](int) -> bool { throw StatusCheckFailed("status table missing"); },
+       .on_data = [&](std::string_view) { ++chunks; }});
+  ASSERT_SETTLES(future);
+  auto e = fails(std::move(future));
+  EXPECT_NE(std::string(e.what()).find("status table missing"), std::string::npos) << e.what();
+  ASSERT_TRUE(e.cause());
+  EXPECT_THROW(std::rethrow_exception(e.cause()), StatusCheckFailed);
+  EXPECT_EQ(chunks.load(), 0);
+}
+
 TEST_F(StreamingTest, PauseHoldsTheBodyAndResumeDeliversTheRest) {
   constexpr std::size_t kSize = 8 * 1024 * 1024;
   FlowControl flow;
