@@ -63,6 +63,7 @@ std::unique_ptr<Transfer> Engine::Loop::detach(Transfer& t) {
   owned->header_list = nullptr;
   if (owned->mime) curl_mime_free(owned->mime);
   owned->mime = nullptr;
+  owned->unbind_flow();  // before done: the next request may use its FlowControl
   active.fetch_sub(1);
   return owned;
 }

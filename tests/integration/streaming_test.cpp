@@ -265,6 +265,54 @@ TEST_F(StreamingTest, PausedTransferDoesNotTripTheIdleTimeout) {
   EXPECT_EQ(received.load(), 4194304u);
 }
 
+TEST_F(StreamingTest, OneFlowControlDrivesTwoRequests) {
+  constexpr std::size_t kSize = 4 * 1024 * 1024;
+  FlowControl flow;
+  flow.pause();  // both hold their first chunk until resume()
+  std::atomic<std::size_t> first{0};
+  std::atomic<std::size_t> second{0};
+  auto request = [&](std::atomic<std::size_t>& received) {
+    return client.get(server.url("/bytes/" + std::to_string(kSize)),
+                      {.response_type = ResponseType::Stream,
+                       .on_data = [&](std::string_view chunk) { received += chunk.size(); },
+                       .flow = flow});
+  };
+  auto a = request(first);
+  auto b = request(second);
+  // Time for both to reach their first chunk and pause on it.
+  EXPECT_FALSE(a.wait_for(300ms));
+  EXPECT_FALSE(b.wait_for(1ms));
+  EXPECT_EQ(first.load() + second.load(), 0u);
+  flow.resume();  // wakes both
+  ASSERT_SETTLES(a);
+  ASSERT_SETTLES(b);
+  EXPECT_EQ(ok(std::move(a)).status, 200);
+  EXPECT_EQ(ok(std::move(b)).status, 200);
+  EXPECT_EQ(first.load(), kSize);
+  EXPECT_EQ(second.load(), kSize);
+}
+
+TEST_F(StreamingTest, FlowControlIsReusableAfterItsRequestEnds) {
+  FlowControl flow;
+  for (int i = 0; i < 2; ++i) {
+    std::promise<void> got;
+    std::atomic<bool> once{false};
+    auto future = client.get(server.url("/bytes/4194304"), {.response_type = ResponseType::Stream,
+                                                            .on_data =
+                                                                [&](std::string_view) {
+                                                                  if (!once.exchange(true)) {
+                                                                    flow.pause();
+                                                                    got.set_value();
+                                                                  }
+                                                                },
+                                                            .flow = flow});
+    ASSERT_EQ(got.get_future().wait_for(kLimit), std::future_status::ready);
+    flow.resume();
+    ASSERT_SETTLES(future);
+    EXPECT_EQ(ok(std::move(future)).status, 200);
+  }
+}
+
 // The chunk curl held while paused comes through on_write inside
 // curl_easy_pause; refusing it must still settle the request.
 TEST_F(StreamingTest, OnDataThrowingOnTheChunkHeldWhilePausedSettles) {
