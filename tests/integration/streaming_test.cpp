@@ -313,6 +313,36 @@ TEST_F(StreamingTest, FlowControlIsReusableAfterItsRequestEnds) {
   }
 }
 
+// A retry would run on_response and on_data again from byte 0 on top of what
+// they already had.
+TEST_F(StreamingTest, TryThatStreamedPartOfTheBodyIsNotRetried) {
+  std::string body;
+  std::atomic<int> heads{0};
+  auto future = client.get(server.url("/flaky?key=streamed-half&mode=half&fail=1"),
+                           {.response_type = ResponseType::Stream,
+                            .on_response = [&](const ResponseHead&) { ++heads; },
+                            .on_data = [&](std::string_view chunk) { body.append(chunk); },
+                            .retry = RetryPolicy{.retries = 2, .delay = 1ms}});
+  ASSERT_SETTLES(future);
+  auto e = fails(std::move(future));
+  EXPECT_EQ(e.code(), ErrorCode::Network);
+  EXPECT_NE(std::string(e.what()).find("not retried"), std::string::npos) << e.what();
+  EXPECT_EQ(heads.load(), 1);
+  EXPECT_EQ(body.size(), 500u);
+  EXPECT_TRUE(is_pattern(body));
+}
+
+TEST_F(StreamingTest, TryThatFailedBeforeStreamingIsStillRetried) {
+  std::string body;
+  auto future = client.get(server.url("/flaky?key=streamed-before&fail=1&status=503"),
+                           {.response_type = ResponseType::Stream,
+                            .on_data = [&](std::string_view chunk) { body.append(chunk); },
+                            .retry = RetryPolicy{.retries = 2, .delay = 1ms}});
+  ASSERT_SETTLES(future);
+  EXPECT_EQ(ok(std::move(future)).status, 200);
+  EXPECT_EQ(body, R"({"tries":2})");
+}
+
 // The chunk curl held while paused comes through on_write inside
 // curl_easy_pause; refusing it must still settle the request.
 TEST_F(StreamingTest, OnDataThrowingOnTheChunkHeldWhilePausedSettles) {
