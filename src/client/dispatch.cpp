@@ -31,18 +31,23 @@ void on_transfer_done(const std::shared_ptr<RequestState>& state, std::uint64_t 
   }));
 }
 
-// The engine stops a transfer whose on_data or progress callback throws; the
-// state keeps the exception so the Error carries it as cause().
+// The engine stops a transfer whose on_data, on_response, validate_status or
+// progress callback throws; the state keeps the exception so the Error
+// carries it as cause().
+// `mark` (owned by the state) records that the callback ran.
 template <class F>
-void contain(F& callback, const std::weak_ptr<RequestState>& weak) {
+void contain(F& callback, const std::weak_ptr<RequestState>& weak,
+             std::atomic<bool>* mark = nullptr) {
   if (!callback) return;
-  callback = [inner = std::move(callback), weak](const auto& arg) {
+  callback = [inner = std::move(callback), weak, mark](const auto& arg) {
+    using R = decltype(inner(arg));
     // A settled request's callbacks stay quiet (the engine stops its transfer
     // soon after; the user must not hear from it meanwhile).
     auto state = weak.lock();
-    if (!state || state->settled()) return;
+    if (!state || state->settled()) return R();
+    if (mark) mark->store(true, std::memory_order_release);
     try {
-      inner(arg);
+      return inner(arg);
     } catch (...) {
       state->note_user_error(std::current_exception());
       throw;
@@ -69,15 +74,16 @@ std::variant<TransferSpec, Error> spec_for(const RequestState& state,
 }  // namespace
 
 void start_transfer(const std::shared_ptr<RequestState>& state,
-                    std::optional<std::chrono::milliseconds> timeout) {
+                    std::optional<std::chrono::milliseconds> timeout, std::atomic<bool>* streamed) {
   auto made = spec_for(*state, state->config());
   if (auto* error = std::get_if<Error>(&made)) return state->on_try_done(std::move(*error));
   TransferSpec& spec = std::get<TransferSpec>(made);
   if (timeout) spec.timeout = *timeout;
   if (spec.extras) {
     std::weak_ptr<RequestState> weak = state;
-    contain(spec.extras->on_data, weak);
-    contain(spec.extras->on_response, weak);
+    contain(spec.extras->on_data, weak, streamed);
+    contain(spec.extras->on_response, weak, streamed);
+    contain(spec.extras->validate_status, weak);
     contain(spec.extras->on_upload_progress, weak);
     contain(spec.extras->on_download_progress, weak);
   }

@@ -1,6 +1,7 @@
 // One try of a request on the engine.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -15,7 +16,10 @@ namespace tether::detail {
 // config's (what is left of a whole-request timeout). Never throws: a bad
 // config, or what transform_request or params_serializer throws, is the try's
 // Error. Call it off the engine loop when the body is large (serialize_off_loop).
+// `streamed`, when given (a member of `state`), turns true before the try first
+// calls on_response or on_data: such a try is not retried.
 void start_transfer(const std::shared_ptr<RequestState>& state,
-                    std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+                    std::optional<std::chrono::milliseconds> timeout = std::nullopt,
+                    std::atomic<bool>* streamed = nullptr);
 
 }  // namespace tether::detail

@@ -65,6 +65,16 @@ class Pipeline final : public RequestState {
         });
   }
 
+  // `e`, saying why a retryable failure was not retried.
+  static Error not_retried(const Error& e) {
+    Error out = Error(e.code(), std::string(e.what()) +
+                                    " (not retried: part of the body was already delivered to "
+                                    "on_response/on_data)")
+                    .with_request(e.config(), e.phase(), e.maybe_delivered())
+                    .with_transport(e.transport());
+    return e.response() ? out.with_response(*e.response()) : out;
+  }
+
   Error with_context(Error e) const {
     return e.config().url.empty() ? e.with_request(config(), e.phase(), e.maybe_delivered()) : e;
   }
@@ -135,9 +145,10 @@ class Pipeline final : public RequestState {
       return finish(whole_timeout_error(*config).with_request(config, RequestPhase::Queued, false));
     }
     ++tries_;
-    if (!serialize_off_loop(config->data)) return start_transfer(self(), left);
+    if (!serialize_off_loop(config->data)) return start_transfer(self(), left, &streamed_);
     // The engine only moves bytes: a large body is serialised on a worker.
-    decode_executor()->post([self = self(), left] { start_transfer(self, left); });
+    decode_executor()->post(
+        [self = self(), left] { start_transfer(self, left, &self->streamed_); });
   }
 
   void after_try(Result<Response> outcome) {
@@ -153,6 +164,9 @@ class Pipeline final : public RequestState {
     auto config = this->config();
     std::optional<milliseconds> delay;
     if (config->retry) delay = retry_delay(*config->retry, tries_, config->method, e);
+    // A retry would stream the body again from byte 0 on top of what the user
+    // already has (a download file would get its start twice).
+    if (delay && streamed_.load(std::memory_order_acquire)) return finish(not_retried(e));
     if (!delay) {
       // A try given what was left of the whole-request timeout reports the
       // timeout the user set.
@@ -219,6 +233,8 @@ class Pipeline final : public RequestState {
   const std::vector<std::shared_ptr<const ResponseInterceptor>> response_interceptors_;
   // Engine thread only (steps run one after another there).
   int tries_ = 0;
+  // A try called on_response or on_data: no retry may stream the body again.
+  std::atomic<bool> streamed_{false};
   std::optional<Clock::time_point> deadline_;  // the whole-request timeout, across retries
 };
 

@@ -49,6 +49,7 @@ bool is_idempotent(std::string_view method) {
 size_t Engine::Loop::on_write(char* data, size_t size, size_t n, void* userp) {
   auto& t = *static_cast<Transfer*>(userp);
   const size_t len = size * n;
+  if (t.failure) return 0;  // refused already: nothing more reaches on_data
   if (t.spec.idle_timeout.count() > 0) t.last_activity = Clock::now();
   if (t.discard_body) return len;
   const auto& spec = t.spec;

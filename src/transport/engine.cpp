@@ -51,14 +51,14 @@ TransferId Engine::submit(TransferSpec spec, TransferDone done) {
       Command c{Command::Kind::Task, id, nullptr, [raw = loop.get(), id] { raw->unpause(id); }};
       loop->push(c);
     };
-    std::lock_guard lock(t->spec.extras->flow->mu);
-    t->spec.extras->flow->wake = std::move(wake);
+    t->flow_token = t->spec.extras->flow->bind(std::move(wake));
   }
   loop_->active.fetch_add(1);
   Command c{Command::Kind::Start, id, std::move(t), {}};
   if (!loop_->push(c)) {
     loop_->active.fetch_sub(1);
     auto& transfer = *c.transfer;
+    transfer.unbind_flow();
     transfer.done(transfer.make_failure(ErrorCode::Canceled, "canceled"));
   }
   return id;

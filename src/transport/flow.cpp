@@ -1,5 +1,7 @@
 #include "transport/flow_state.hpp"
 
+#include <vector>
+
 namespace tether {
 
 FlowControl::FlowControl() : state_(std::make_shared<detail::FlowState>()) {}
@@ -11,12 +13,14 @@ void FlowControl::pause() noexcept {
 
 void FlowControl::resume() {
   state_->paused.store(false, std::memory_order_release);
-  std::function<void()> wake;
+  // Copied out: a wake-up posts to an engine's mailbox, not under our lock.
+  std::vector<std::function<void()>> wakes;
   {
     std::lock_guard lock(state_->mu);
-    wake = state_->wake;
+    wakes.reserve(state_->wakes.size());
+    for (const auto& [token, wake] : state_->wakes) wakes.push_back(wake);
   }
-  if (wake) wake();
+  for (const auto& wake : wakes) wake();
 }
 
 bool FlowControl::paused() const noexcept {

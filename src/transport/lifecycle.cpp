@@ -63,6 +63,7 @@ std::unique_ptr<Transfer> Engine::Loop::detach(Transfer& t) {
   owned->header_list = nullptr;
   if (owned->mime) curl_mime_free(owned->mime);
   owned->mime = nullptr;
+  owned->unbind_flow();  // before done: the next request may use its FlowControl
   active.fetch_sub(1);
   return owned;
 }
@@ -198,7 +199,12 @@ void Engine::Loop::unpause(TransferId id) {
   t.paused = false;
   t.last_activity = Clock::now();
   // curl may hand over the chunk it kept right here (on_write may pause again).
-  curl_easy_pause(t.easy, CURLPAUSE_CONT);
+  CURLcode code = curl_easy_pause(t.easy, CURLPAUSE_CONT);
+  if (code == CURLE_OK && !t.failure) return;
+  // on_write refused that chunk (on_data threw, or it was too large): curl
+  // reports it here and nowhere else, so the transfer ends here.
+  remove_abortively(t);
+  finish(t, code == CURLE_OK ? CURLE_WRITE_ERROR : code);
 }
 
 void Engine::Loop::check_idle(Clock::time_point now) {

@@ -55,6 +55,7 @@ struct Transfer {
   bool discard_body = false;         // a 3xx about to be followed
   bool stream_body = false;          // on_data gets the body (its head passed validate_status)
   bool paused = false;               // the write callback paused curl (FlowControl)
+  std::uint64_t flow_token = 0;      // its binding to its FlowControl (FlowState::bind)
   std::int64_t content_length = -1;  // the response's Content-Length, once seen
   std::uint64_t body_received = 0;
   // Set by a callback that stopped the transfer (on the heap: rarely used, and
@@ -83,6 +84,12 @@ struct Transfer {
   std::unique_ptr<TransferFailure> make_failure_ptr(
       ErrorCode code, std::string message, TransportError transport = TransportError::None) const {
     return std::make_unique<TransferFailure>(make_failure(code, std::move(message), transport));
+  }
+  // The FlowControl stops waking this transfer (it is over).
+  void unbind_flow() {
+    if (flow_token == 0) return;
+    spec.options().flow->unbind(flow_token);
+    flow_token = 0;
   }
   // Whether the deadline of the whole request (its `timeout`) has passed.
   bool past_deadline(Clock::time_point now) const {

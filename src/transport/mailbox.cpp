@@ -151,6 +151,7 @@ void Engine::Loop::shutdown_all() {
       } else if (c.kind == Command::Kind::Start) {
         active.fetch_sub(1);
         auto& t = *c.transfer;
+        t.unbind_flow();
         t.done(t.make_failure(ErrorCode::Canceled, "canceled"));
       }
     }

@@ -888,8 +888,18 @@ void TestServer::Impl::dispatch(Conn& c) {
     std::string key = query_param(req.query, "key").value_or("");
     int fail = query_number<int>(req.query, "fail", 1);
     int tries = ++flaky_tries[key];
+    auto mode = query_param(req.query, "mode").value_or("");
+    if (mode == "half") {
+      // 1000 pattern bytes promised; a failing try sends 500, then closes.
+      std::string body;
+      for (std::size_t i = 0; i < (tries <= fail ? 500u : 1000u); ++i)
+        body += TestServer::pattern_byte(i);
+      respond(c, 200, {{"Content-Type", "application/octet-stream"}}, body, 1000);
+      if (tries <= fail && !c.dead) close_conn(c, /*by_server=*/true);
+      return;
+    }
     if (tries <= fail) {
-      if (query_param(req.query, "mode").value_or("") == "hang") return;  // never answers
+      if (mode == "hang") return;  // never answers
       int status = query_number<int>(req.query, "status", 503);
       std::vector<std::pair<std::string, std::string>> headers = kJson;
       if (auto after = query_param(req.query, "retry_after"))

@@ -40,7 +40,10 @@
 //   /set-cookie               200 "ok" with two Set-Cookie headers (a=1, b=2)
 //   /flaky?key=&fail=n&status=&mode=hang&retry_after=  the first n requests for key fail
 //                             (status, default 503, or never answer with mode=hang;
-//                             retry_after adds that header), then 200 {"tries":k}
+//                             retry_after adds that header), then 200 {"tries":k};
+//                             mode=half: 200 with Content-Length 1000, a failing
+//                             request gets 500 pattern bytes then a close, later
+//                             ones all 1000
 //   /stats                    {"accepted","requests","open","client_closed",
 //                             "last_client_close_ns"}
 //                             (steady_clock, comparable across processes on Linux);
