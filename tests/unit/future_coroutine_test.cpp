@@ -100,7 +100,7 @@ Future<int> with_parameter(Future<int> f, Recorder) {
   co_return co_await f;
 }
 
-Future<int> throws_with_local(Future<int> f, Death& d) {
+Future<int> throws_with_both(Future<int> f, Death& d, Recorder) {
   Recorder local(d);
   co_await f;
   throw Error(ErrorCode::BadResponse, "after the await");
@@ -273,19 +273,22 @@ TEST(FutureCoroutineReturn, ParameterCopiesAreDestroyedBeforeTheFutureSettles) {
   EXPECT_FALSE(d.future_ready_then);
 }
 
-TEST(FutureCoroutineReturn, LocalsAreDestroyedBeforeAThrownErrorSettles) {
+TEST(FutureCoroutineReturn, LocalsAndParametersAreDestroyedBeforeAThrownErrorSettles) {
   auto ex = std::make_shared<ManualExecutor>();
   Promise<int> p(ex);
-  Death d;
-  auto f = throws_with_local(p.get_future(), d);
-  d.future = &f;
+  Death local, parameter;
+  auto f = throws_with_both(p.get_future(), local, Recorder(parameter));
+  local.future = &f;
+  parameter.future = &f;
   p.set_value(1);
   ex->run_all();
   auto r = f.result();
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code(), ErrorCode::BadResponse);
-  EXPECT_TRUE(d.died);
-  EXPECT_FALSE(d.future_ready_then);
+  EXPECT_TRUE(local.died);
+  EXPECT_FALSE(local.future_ready_then);
+  EXPECT_TRUE(parameter.died);
+  EXPECT_FALSE(parameter.future_ready_then);
 }
 
 // The caller blocks in get() on another thread than the one the coroutine
