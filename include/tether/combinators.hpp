@@ -4,7 +4,10 @@
 // result is known: share one AbortController's signal between the requests
 // and abort it when you are done (docs/async.md shows how). The inputs may
 // settle on different threads; the result's continuations run on the executor
-// of the first input future (the default executor for an empty vector).
+// the first input future has when the combinator is called (the default
+// executor for an empty vector). A coroutine's future changes executor with
+// each co_await, so for one in front this is the executor it waits on at the
+// call, not necessarily the one it finishes on.
 // A future in the vector that has no state (moved from, consumed) fails the
 // result with ERR_BAD_OPTION_VALUE and consumes none of the others.
 #pragma once
@@ -46,6 +49,7 @@ std::optional<Error> invalid_futures(const std::vector<Future<T>>& fs, const cha
   return std::nullopt;
 }
 
+// Read once, at the call (see the header comment).
 template <class T>
 std::shared_ptr<Executor> first_executor(const std::vector<Future<T>>& fs) {
   return fs.empty() ? default_executor() : fs.front().executor();
@@ -156,7 +160,7 @@ Future<T> when_any(std::vector<Future<T>> fs) {
     std::vector<std::optional<Error>> errors;
     Promise<T> promise;
   };
-  auto shared = std::make_shared<Shared>(fs.size(), fs.front().executor());
+  auto shared = std::make_shared<Shared>(fs.size(), detail::first_executor(fs));
   Future<T> out = shared->promise.get_future();
   detail::on_each_outcome(fs, [shared](std::size_t i, Result<T>&& r) {
     if (r) {

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "support/manual_executor.hpp"
@@ -65,6 +66,44 @@ Future<bool> resumed_on(Future<int> f, std::shared_ptr<ManualExecutor> ex) {
 Future<int> nested(Future<int> f) {
   int v = co_await twice(std::move(f));
   co_return v + 1;
+}
+
+// What a coroutine's locals and parameters report when they die: whether the
+// coroutine's future was already settled then, and that they died at all.
+struct Death {
+  Future<int>* future = nullptr;  // set by the caller once the coroutine returned it
+  bool died = false;
+  bool future_ready_then = false;
+};
+
+class Recorder {
+ public:
+  explicit Recorder(Death& d) : d_(&d) {}
+  Recorder(Recorder&& other) noexcept : d_(std::exchange(other.d_, nullptr)) {}
+  Recorder& operator=(Recorder&&) = delete;
+  ~Recorder() {
+    if (!d_) return;  // moved from: the caller's argument, not the coroutine's copy
+    d_->died = true;
+    d_->future_ready_then = d_->future && d_->future->ready();
+  }
+
+ private:
+  Death* d_;
+};
+
+Future<int> with_local(Future<int> f, Death& d) {
+  Recorder local(d);
+  co_return co_await f;
+}
+
+Future<int> with_parameter(Future<int> f, Recorder) {
+  co_return co_await f;
+}
+
+Future<int> throws_with_both(Future<int> f, Death& d, Recorder) {
+  Recorder local(d);
+  co_await f;
+  throw Error(ErrorCode::BadResponse, "after the await");
 }
 
 template <class T>
@@ -205,6 +244,63 @@ TEST(FutureCoroutineReturn, DroppingTheFutureLetsTheCoroutineFinish) {
   p.set_value(4);
   ex->run_all();  // resumes the frame, which then frees itself (ASan: no leak)
   EXPECT_EQ(out, 4);
+}
+
+TEST(FutureCoroutineReturn, LocalsAreDestroyedBeforeTheFutureSettles) {
+  auto ex = std::make_shared<ManualExecutor>();
+  Promise<int> p(ex);
+  Death d;
+  auto f = with_local(p.get_future(), d);
+  d.future = &f;
+  p.set_value(6);
+  ex->run_all();
+  EXPECT_EQ(f.get(), 6);
+  EXPECT_TRUE(d.died);
+  EXPECT_FALSE(d.future_ready_then);
+}
+
+TEST(FutureCoroutineReturn, ParameterCopiesAreDestroyedBeforeTheFutureSettles) {
+  auto ex = std::make_shared<ManualExecutor>();
+  Promise<int> p(ex);
+  Death d;
+  auto f = with_parameter(p.get_future(), Recorder(d));
+  EXPECT_FALSE(d.died);  // the copy lives in the suspended frame
+  d.future = &f;
+  p.set_value(8);
+  ex->run_all();
+  EXPECT_EQ(f.get(), 8);
+  EXPECT_TRUE(d.died);
+  EXPECT_FALSE(d.future_ready_then);
+}
+
+TEST(FutureCoroutineReturn, LocalsAndParametersAreDestroyedBeforeAThrownErrorSettles) {
+  auto ex = std::make_shared<ManualExecutor>();
+  Promise<int> p(ex);
+  Death local, parameter;
+  auto f = throws_with_both(p.get_future(), local, Recorder(parameter));
+  local.future = &f;
+  parameter.future = &f;
+  p.set_value(1);
+  ex->run_all();
+  auto r = f.result();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::BadResponse);
+  EXPECT_TRUE(local.died);
+  EXPECT_FALSE(local.future_ready_then);
+  EXPECT_TRUE(parameter.died);
+  EXPECT_FALSE(parameter.future_ready_then);
+}
+
+// The caller blocks in get() on another thread than the one the coroutine
+// finishes on: once get() returns, the coroutine's locals are gone.
+TEST(FutureCoroutineReturn, LocalsAreGoneWhenABlockedGetReturns) {
+  Promise<int> p;  // default executor: the coroutine finishes on its thread
+  Death d;
+  auto f = with_local(p.get_future(), d);
+  std::thread t([&] { p.set_value(3); });
+  EXPECT_EQ(f.get(), 3);
+  EXPECT_TRUE(d.died);
+  t.join();
 }
 
 TEST(FutureCoroutineReturn, AcrossThreads) {
