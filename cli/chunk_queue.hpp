@@ -53,7 +53,8 @@ class ChunkQueue {
   }
 
   // Everything queued, waiting up to `wait` for something to arrive. Taking
-  // empties the queue, so a paused transfer resumes (low mark: nothing left).
+  // empties the queue, so a paused transfer resumes (the low mark is zero):
+  // at most about twice the high mark is in memory, queued and being written.
   std::deque<Piece> take(std::chrono::milliseconds wait) {
     std::deque<Piece> out;
     bool resume = false;

@@ -4,11 +4,7 @@
 #include <unistd.h>
 
 #include <deque>
-
-#include <cstdio>
-#include <filesystem>
 #include <iostream>
-#include <stdexcept>
 
 #include <tether/client.hpp>
 
@@ -21,7 +17,6 @@
 #include "output.hpp"
 #include "progress.hpp"
 #include "request_config.hpp"
-#include "stream_printer.hpp"
 
 namespace tether::cli {
 namespace {
