@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstring>
+
 namespace tether::cli {
 namespace {
 
@@ -16,8 +18,8 @@ sigset_t interrupt_set() {
 
 }  // namespace
 
-InterruptWatcher::InterruptWatcher(AbortController controller)
-    : controller_(std::move(controller)) {
+InterruptWatcher::InterruptWatcher(AbortController controller, std::string remove_on_exit)
+    : controller_(std::move(controller)), remove_path_(std::move(remove_on_exit)) {
   sigset_t set = interrupt_set();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   thread_ = std::thread([this] { run(); });
@@ -36,14 +38,20 @@ void InterruptWatcher::run() {
     int signal = 0;
     if (sigwait(&set, &signal) != 0) continue;
     if (stopping_.load()) return;
-    if (interrupted_.exchange(true)) {
-      // A second Ctrl-C: the user wants out now, whatever is in flight.
-      static constexpr char kBye[] = "\ntether: interrupted again, exiting\n";
-      [[maybe_unused]] auto n = write(STDERR_FILENO, kBye, sizeof kBye - 1);
-      _exit(130);
-    }
+    if (!armed_.load(std::memory_order_acquire)) exit_now("\ntether: interrupted\n");
+    // A second Ctrl-C: the user wants out now, whatever is in flight.
+    if (interrupted_.exchange(true)) exit_now("\ntether: interrupted again, exiting\n");
     controller_.abort({.name = "AbortError", .message = "interrupted (Ctrl-C)"});
   }
+}
+
+void InterruptWatcher::exit_now(const char* message) {
+  // A thread of its own, not a signal handler: unlink is safe here. The
+  // request may still be writing, but _exit follows at once.
+  // Before arm() the file is not ours yet (an older FILE.part stays).
+  if (armed_.load() && !remove_path_.empty()) unlink(remove_path_.c_str());
+  [[maybe_unused]] auto n = write(STDERR_FILENO, message, std::strlen(message));
+  _exit(130);
 }
 
 }  // namespace tether::cli

@@ -136,7 +136,8 @@ void collect(const Item& item, RequestParts& parts, Collected& c, const ItemOpti
       try {
         c.json[item.name] = nlohmann::json::parse(item.value);
       } catch (const nlohmann::json::exception&) {
-        throw UsageError("'" + item.name + ":=" + item.value + "': the value is not valid JSON");
+        // The value may be a secret (token:=...): name the field only.
+        throw UsageError("'" + item.name + ":=': the value is not valid JSON");
       }
       c.has_data = true;
       break;

@@ -35,8 +35,8 @@ std::string expand_url(std::string_view url);
 bool looks_like_method(std::string_view word);
 
 struct ItemOptions {
-  bool form = false;               // --form: `=` fields are form fields
-  std::optional<std::string> raw;  // --raw BODY ("@path" reads a file, "-" stdin)
+  bool form = false;                 // --form: `=` fields are form fields
+  std::optional<std::string> raw{};  // --raw BODY ("@path" reads a file, "-" stdin)
 };
 
 // Parses the items (name==value, Header:value, Header; , field=value,

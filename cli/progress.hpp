@@ -24,6 +24,8 @@ class ProgressBar {
   void update(std::uint64_t loaded, std::optional<std::uint64_t> total) noexcept;
   // From the main thread: redraws when due (at most every 100 ms).
   void tick();
+  // A new response (a retry's) starts over: the rate counts from now.
+  void restart() { start_ = Clock::now(); }
   // The last redraw, and the line ended (success) or cleared.
   void finish(bool keep_line);
 

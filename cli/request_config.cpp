@@ -1,6 +1,7 @@
 #include "request_config.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "items.hpp"
 
@@ -17,6 +18,10 @@ milliseconds seconds_to_ms(double seconds, const char* option) {
 }
 
 void apply_transport_options(const Options& o, RequestConfig& cfg) {
+  // NaN compares false with everything, so it would slip past the sign check
+  // below and read as "no timeout".
+  if (!std::isfinite(o.timeout) || !std::isfinite(o.connect_timeout))
+    throw UsageError("timeouts must be finite numbers of seconds");
   if (o.timeout < 0 || o.connect_timeout < 0) throw UsageError("timeouts must not be negative");
   if (o.timeout > 0) cfg.timeout = seconds_to_ms(o.timeout, "--timeout");
   if (o.connect_timeout > 0)
@@ -68,7 +73,11 @@ Target split_args(const std::vector<std::string>& args) {
   if (args.empty()) throw UsageError("a URL is required (tether --help shows examples)");
   Target t;
   std::size_t i = 0;
-  if (args.size() >= 2 && looks_like_method(args[0])) t.method = args[i++];
+  if (looks_like_method(args[0])) {
+    // "tether GET" names a method, not a host called GET.
+    if (args.size() < 2) throw UsageError("a URL is required after " + args[0]);
+    t.method = args[i++];
+  }
   t.url = expand_url(args[i++]);
   t.items.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
   return t;

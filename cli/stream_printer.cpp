@@ -1,28 +1,28 @@
 #include "stream_printer.hpp"
 
-#include <array>
+#include <algorithm>
+#include <cctype>
 
 namespace tether::cli {
 
-bool looks_like_event_stream(std::string_view start) {
-  static constexpr std::array<std::string_view, 5> kFields{"data:", "event:", "id:", "retry:", ":"};
-  for (auto field : kFields) {
-    if (start.starts_with(field)) return true;
-  }
-  return false;
+bool is_event_stream(std::string_view content_type) {
+  auto media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+  while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
+  constexpr std::string_view kType = "text/event-stream";
+  return media.size() == kType.size() &&
+         std::equal(media.begin(), media.end(), kType.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
 }
 
-void StreamPrinter::decide_mode() {
-  if (mode_ != Mode::Unknown) return;
-  auto newline = pending_.find('\n');
-  if (newline == std::string::npos && pending_.size() < 16) return;  // too early to tell
-  mode_ = looks_like_event_stream(pending_) ? Mode::Events : Mode::Lines;
+void StreamPrinter::start(std::string_view content_type) {
+  pending_.clear();
+  mode_ = is_event_stream(content_type) ? Mode::Events : Mode::Lines;
 }
 
 void StreamPrinter::feed(std::string_view chunk) {
   pending_.append(chunk);
-  decide_mode();
-  if (mode_ == Mode::Unknown) return;
   std::size_t end = std::string::npos;
   if (mode_ == Mode::Events) {
     // An event ends at a blank line ("\n\n", or "\r\n\r\n").

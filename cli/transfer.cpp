@@ -3,13 +3,12 @@
 // code.
 #include <unistd.h>
 
-#include <cstdio>
-#include <filesystem>
+#include <deque>
 #include <iostream>
-#include <stdexcept>
 
 #include <tether/client.hpp>
 
+#include "body_sink.hpp"
 #include "chunk_queue.hpp"
 #include "exit_codes.hpp"
 #include "interrupt.hpp"
@@ -18,7 +17,6 @@
 #include "output.hpp"
 #include "progress.hpp"
 #include "request_config.hpp"
-#include "stream_printer.hpp"
 
 namespace tether::cli {
 namespace {
@@ -40,117 +38,96 @@ std::string data_text(const Data& data) {
   return data.to_string();
 }
 
-// Where the body goes while it arrives: a FILE.part for -o, stdout for
-// --stream; nothing when it is printed once complete.
-class BodySink {
- public:
-  explicit BodySink(const Options& o)
-      : o_(o), printer_([](std::string_view unit) {
-          std::cout << unit;
-          std::cout.flush();
-        }) {
-    if (!o.output.empty()) {
-      part_path_ = o.output + ".part";
-      file_ = std::fopen(part_path_.c_str(), "wb");
-      if (!file_) throw std::runtime_error("cannot write '" + part_path_ + "'");
-    }
-  }
-  ~BodySink() { close(); }
-  BodySink(const BodySink&) = delete;
-  BodySink& operator=(const BodySink&) = delete;
-
-  bool streaming() const { return download() || o_.stream; }
-  bool download() const { return !part_path_.empty(); }
-  std::uint64_t written() const { return written_; }
-  const std::string& part_path() const { return part_path_; }
-
-  // False when the file could not be written.
-  bool write(const std::string& chunk) {
-    written_ += chunk.size();
-    if (file_) return std::fwrite(chunk.data(), 1, chunk.size(), file_) == chunk.size();
-    if (o_.stream) printer_.feed(chunk);
-    return true;
-  }
-
-  // Success: FILE.part becomes FILE. Returns false if that failed.
-  bool commit() {
-    printer_.finish();
-    if (!download()) return true;
-    bool ok = close();
-    std::error_code ec;
-    if (ok) std::filesystem::rename(part_path_, o_.output, ec);
-    return ok && !ec;
-  }
-
-  // Failure: FILE.part is removed, or kept with --keep-partial. Returns what
-  // happened to it, for the message ("" when there was no download).
-  std::string discard() {
-    printer_.finish();
-    if (!download()) return "";
-    close();
-    if (o_.keep_partial) return "partial download kept as " + part_path_;
-    std::error_code ec;
-    std::filesystem::remove(part_path_, ec);
-    return "partial download removed";
-  }
-
- private:
-  bool close() {
-    if (!file_) return true;
-    bool ok = std::fclose(file_) == 0;
-    file_ = nullptr;
-    return ok;
-  }
-
-  const Options& o_;
-  StreamPrinter printer_;
-  std::string part_path_;
-  std::FILE* file_ = nullptr;
-  std::uint64_t written_ = 0;
-};
-
 struct Outcome {
   Result<Response> result;
   bool write_failed = false;
+  bool head_shown = false;  // printed as it arrived (streaming, -v / --headers)
 };
-
-// Runs the request and moves its body to the sink as it arrives, redrawing
-// the progress bar, until it settles.
-Outcome pump(RequestConfig cfg, BodySink& sink, ProgressBar& bar, AbortController& controller) {
-  ChunkQueue chunks;
-  if (sink.streaming()) {
-    cfg.response_type = ResponseType::Stream;
-    cfg.on_data = [&chunks](std::string_view chunk) { chunks.push(chunk); };
-  } else {
-    cfg.response_type = ResponseType::Bytes;
-  }
-  cfg.on_download_progress = [&bar](const ProgressEvent& e) { bar.update(e.loaded, e.total); };
-  bool write_failed = false;
-  Client client;
-  auto future = client.request(std::move(cfg));
-  for (;;) {
-    const bool settled = future.ready();
-    auto batch = chunks.take(settled ? milliseconds(0) : milliseconds(50));
-    for (const auto& chunk : batch) {
-      if (write_failed || sink.write(chunk)) continue;
-      write_failed = true;
-      controller.abort({.name = "AbortError", .message = "cannot write " + sink.part_path()});
-    }
-    bar.tick();
-    if (settled && batch.empty()) break;
-  }
-  return {future.result(), write_failed};
-}
 
 bool show_head(const Options& o) {
   return o.verbose || o.headers_only;
 }
 
-int on_success(const Options& o, const Style& style, const Response& response, BodySink& sink,
-               ProgressBar& bar) {
+// The main thread's side of a streamed body: heads and chunks in order.
+class Pump {
+ public:
+  Pump(const Options& o, const Style& style, BodySink& sink, ProgressBar& bar,
+       AbortController& controller)
+      : o_(o), style_(style), sink_(sink), bar_(bar), controller_(controller) {}
+
+  // Returns whether the batch was empty.
+  bool drain(std::deque<Piece> batch) {
+    for (auto& piece : batch) {
+      if (write_failed_) continue;
+      if (piece.head) {
+        on_head(*piece.head);
+      } else if (!sink_.write(piece.bytes)) {
+        fail();
+      }
+    }
+    return batch.empty();
+  }
+
+  bool write_failed() const { return write_failed_; }
+  bool head_shown() const { return head_shown_; }
+
+ private:
+  void on_head(const ResponseHead& head) {
+    bar_.restart();
+    if (show_head(o_)) {
+      // ResponseHead has no HTTP version: print_head says HTTP/1.1 for "".
+      print_head(std::cout, style_, "", head.status, head.status_text, head.headers);
+      std::cout.flush();
+      head_shown_ = true;
+    }
+    if (!sink_.restart(head)) fail();
+  }
+  void fail() {
+    write_failed_ = true;
+    controller_.abort({.name = "AbortError", .message = "cannot write " + sink_.part_path()});
+  }
+
+  const Options& o_;
+  const Style& style_;
+  BodySink& sink_;
+  ProgressBar& bar_;
+  AbortController& controller_;
+  bool write_failed_ = false;
+  bool head_shown_ = false;
+};
+
+// Runs the request and moves its body to the sink as it arrives, redrawing
+// the progress bar, until it settles.
+Outcome pump(RequestConfig cfg, const Options& o, const Style& style, BodySink& sink,
+             ProgressBar& bar, AbortController& controller) {
+  FlowControl flow;
+  ChunkQueue queue(flow);
+  if (sink.streaming()) {
+    cfg.response_type = ResponseType::Stream;
+    cfg.flow = flow;
+    cfg.on_response = [&queue](const ResponseHead& head) { queue.push_head(head); };
+    cfg.on_data = [&queue](std::string_view chunk) { queue.push(chunk); };
+  } else {
+    cfg.response_type = ResponseType::Bytes;
+  }
+  cfg.on_download_progress = [&bar](const ProgressEvent& e) { bar.update(e.loaded, e.total); };
+  Pump pump(o, style, sink, bar, controller);
+  Client client;
+  auto future = client.request(std::move(cfg));
+  for (;;) {
+    const bool settled = future.ready();
+    bool empty = pump.drain(queue.take(settled ? milliseconds(0) : milliseconds(50)));
+    bar.tick();
+    if (settled && empty) break;
+  }
+  return {future.result(), pump.write_failed(), pump.head_shown()};
+}
+
+int on_success(const Options& o, const Style& style, const Response& response,
+               const Outcome& outcome, BodySink& sink, ProgressBar& bar) {
   bool saved = sink.commit();
   bar.finish(saved);
-  if (show_head(o)) {
+  if (show_head(o) && !outcome.head_shown) {
     print_head(std::cout, style, response.http_version, response.status, response.status_text,
                response.headers);
   }
@@ -178,11 +155,13 @@ int on_failure(const Options& o, const Style& style, const RequestConfig& cfg, c
     return kOther;
   }
   if (const auto& response = error.response()) {
-    if (show_head(o)) {
+    if (show_head(o) && !outcome.head_shown) {
       print_head(std::cout, style, response->http_version, response->status, response->status_text,
                  response->headers);
     }
-    if (!sink.streaming() && !o.headers_only) {
+    // A response validate_status rejected was not streamed: its body is
+    // here, shown unless it was to go to a file.
+    if (!sink.download() && !o.headers_only) {
       print_body(std::cout, style, response->headers.get("Content-Type").value_or(""),
                  data_text(response->data));
     }
@@ -202,9 +181,16 @@ int on_failure(const Options& o, const Style& style, const RequestConfig& cfg, c
 }  // namespace
 
 int run_request(const Options& o) {
+  // Before any other thread starts, so that SIGINT reaches only the watcher,
+  // and before stdin is read (--raw -, @-), so that Ctrl-C there exits too.
+  AbortController controller;
+  InterruptWatcher watcher(controller,
+                           o.output.empty() || o.keep_partial ? "" : o.output + ".part");
+
   Target target = split_args(o.args);
   RequestParts parts = parse_items(target.items, {.form = o.form, .raw = o.raw});
   RequestConfig cfg = build_config(o, target, parts);
+  cfg.signal = controller.signal();
   const Style style = style_for_stdout();
   if (o.verbose) {
     print_request(std::cout, style, cfg.method,
@@ -212,15 +198,13 @@ int run_request(const Options& o) {
                   body_preview(cfg.data));
   }
 
-  // Before any other thread starts, so that SIGINT reaches only the watcher.
-  AbortController controller;
-  InterruptWatcher watcher(controller);
-  cfg.signal = controller.signal();
-
+  // Armed before FILE.part exists: a Ctrl-C from here on aborts the request
+  // (it fails at once if not started yet), which removes the file.
+  watcher.arm();
   BodySink sink(o);
   ProgressBar bar(sink.download() && isatty(STDERR_FILENO) == 1);
-  Outcome outcome = pump(cfg, sink, bar, controller);
-  if (outcome.result) return on_success(o, style, outcome.result.value(), sink, bar);
+  Outcome outcome = pump(cfg, o, style, sink, bar, controller);
+  if (outcome.result) return on_success(o, style, outcome.result.value(), outcome, sink, bar);
   return on_failure(o, style, cfg, outcome.result.error(), outcome, sink, bar,
                     watcher.interrupted());
 }

@@ -62,8 +62,8 @@ TEST_F(CliHttpbin, AuthAndStatuses) {
 // docs/cli.md: every "$ tether …" line of a ```console block, with
 // 127.0.0.1:8080 pointing at httpbin and "# exit N" the expected code.
 struct DocExample {
-  std::string line;
-  std::vector<std::string> args;
+  std::string line{};
+  std::vector<std::string> args{};
   int exit_code = 0;
 };
 

@@ -15,9 +15,9 @@ struct CliResult {
 };
 
 struct CliRun {
-  std::vector<std::string> args;  // after argv[0]
-  std::string cwd;                // empty: the test's own
-  std::string stdin_data;
+  std::vector<std::string> args{};  // after argv[0]
+  std::string cwd{};                // empty: the test's own
+  std::string stdin_data{};
   std::chrono::seconds limit{120};  // generous: machines are shared
 };
 

@@ -2,8 +2,10 @@
 // Ctrl-C aborts a download down to the socket, colours appear only there.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <regex>
+#include <thread>
 
 #include "cli_runner.hpp"
 #include "support/external_servers.hpp"
@@ -83,6 +85,50 @@ TEST_F(CliTerminal, CtrlCWithKeepPartialKeepsTheBytesSoFar) {
   for (std::size_t i = 0; i < partial.size(); ++i) {
     ASSERT_EQ(partial[i], TestServer::pattern_byte(i)) << "at " << i;
   }
+  EXPECT_FALSE(std::filesystem::exists(file));
+}
+
+// Whether a process whose command line holds `tag` has SIGINT blocked in its
+// main thread (its Ctrl-C watcher is up), from /proc/PID/status's SigBlk.
+bool watcher_is_up(const std::string& tag) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    auto cmdline = slurp(entry.path().string() + "/cmdline");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find(tag) == std::string::npos || cmdline.find("tmux") != std::string::npos)
+      continue;
+    static const std::regex kBlocked(R"(SigBlk:\s*([0-9a-f]+))");
+    std::smatch m;
+    auto status = slurp(entry.path().string() + "/status");
+    if (std::regex_search(status, m, kBlocked) && (std::stoull(m[1], nullptr, 16) & 2u) != 0)
+      return true;
+  }
+  return false;
+}
+
+TEST_F(CliTerminal, CtrlCWhileReadingStdinExits) {
+  TmuxSession term({cli_path(), server.url("/echo?t=stdin"), "--raw", "-"});
+  bool up = false;
+  for (auto limit = std::chrono::steady_clock::now() + 60s;
+       !up && std::chrono::steady_clock::now() < limit;) {
+    up = watcher_is_up("t=stdin");
+    if (!up) std::this_thread::sleep_for(10ms);  // polling the process's state
+  }
+  ASSERT_TRUE(up) << term.screen();
+  term.send_keys("C-c");
+  EXPECT_EQ(term.wait_for_exit(), 130) << term.screen();
+  EXPECT_NE(term.screen().find("tether: interrupted"), std::string::npos) << term.screen();
+  EXPECT_FALSE(server.wait_for_request("t=stdin", 1s));
+}
+
+TEST_F(CliTerminal, ASecondCtrlCStillRemovesThePartialFile) {
+  auto file = dir.file("big.bin");
+  TmuxSession term({cli_path(), "-o", file, slow("twice")});
+  ASSERT_TRUE(term.wait_for([](const std::string& s) { return !progress_line(s).empty(); }))
+      << term.screen();
+  term.send_keys("C-c");
+  term.send_keys("C-c");
+  EXPECT_EQ(term.wait_for_exit(), 130) << term.screen();
+  EXPECT_FALSE(std::filesystem::exists(file + ".part")) << term.screen();
   EXPECT_FALSE(std::filesystem::exists(file));
 }
 

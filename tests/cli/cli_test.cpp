@@ -97,6 +97,11 @@ TEST_F(CliBinary, ExitCodesTellTheErrorClass) {
       {{}, 64, "tether: a URL is required"},
       {{at("/ok"), "notanitem"}, 64, "is not a request item"},
       {{at("/ok"), "n:={"}, 64, "is not valid JSON"},
+      {{"GET"}, 64, "tether: a URL is required after GET"},
+      {{"POST"}, 64, "tether: a URL is required after POST"},
+      {{"--timeout", "nan", at("/ok")}, 64, "finite"},
+      {{"--connect-timeout", "nan", at("/ok")}, 64, "finite"},
+      {{"--timeout", "inf", at("/ok")}, 64, ""},
       {{"--bogus", at("/ok")}, 64, ""},
       {{"ftp://127.0.0.1/x"}, 64, "ERR_INVALID_URL"},
   };
@@ -109,6 +114,32 @@ TEST_F(CliBinary, ExitCodesTellTheErrorClass) {
       EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     }
   }
+}
+
+TEST_F(CliBinary, StreamStillPrintsAnErrorResponsesBody) {
+  auto r = run_cli({"--stream", at("/status/404?body=gone")});
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_EQ(r.out, "gone");
+  // Into a file, the error body is not dumped on stdout.
+  TempDir dir;
+  auto saved = run_cli({"-o", dir.file("x"), at("/status/404?body=gone")});
+  EXPECT_EQ(saved.exit_code, 4) << saved.err;
+  EXPECT_EQ(saved.out.find("gone"), std::string::npos) << saved.out;
+}
+
+TEST_F(CliBinary, StreamVerbosePrintsTheHeadBeforeTheBody) {
+  auto r = run_cli({"--stream", "-v", at("/sse?events=2&interval_ms=5")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto head = r.out.find("HTTP/1.1 200");
+  auto type = r.out.find("Content-Type: text/event-stream");
+  auto body = r.out.find("event: tick\ndata: event 0\n\n");
+  ASSERT_NE(head, std::string::npos) << r.out;
+  ASSERT_NE(type, std::string::npos) << r.out;
+  ASSERT_NE(body, std::string::npos) << r.out;
+  EXPECT_LT(head, body) << r.out;
+  EXPECT_LT(type, body) << r.out;
+  // Once, not again after the body.
+  EXPECT_EQ(r.out.find("HTTP/1.1 200", head + 1), std::string::npos) << r.out;
 }
 
 TEST_F(CliBinary, ErrorResponsesStillPrintTheirBody) {

@@ -2,8 +2,11 @@
 // printer's framing, the progress line, JSON rendering, exit codes.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <tether/error.hpp>
 
+#include "body_sink.hpp"
 #include "cli_runner.hpp"
 #include "exit_codes.hpp"
 #include "items.hpp"
@@ -73,6 +76,17 @@ TEST(CliItems, BadItemsAreUsageErrors) {
   EXPECT_THROW(parse_items({"X;v"}, {}), UsageError);
 }
 
+TEST(CliItems, AnInvalidJsonValueIsNotEchoed) {
+  try {
+    parse_items({"token:=s3cr3t-value"}, {});
+    ADD_FAILURE() << "no error";
+  } catch (const UsageError& e) {
+    std::string message = e.what();
+    EXPECT_NE(message.find("'token:='"), std::string::npos) << message;
+    EXPECT_EQ(message.find("s3cr3t"), std::string::npos) << message;
+  }
+}
+
 TEST(CliUrls, ShorthandsExpandAsHttpieDoes) {
   EXPECT_EQ(expand_url(":8080/x"), "http://localhost:8080/x");
   EXPECT_EQ(expand_url(":/x"), "http://localhost/x");
@@ -84,9 +98,11 @@ TEST(CliUrls, ShorthandsExpandAsHttpieDoes) {
   EXPECT_FALSE(looks_like_method(":8080"));
 }
 
-std::vector<std::string> feed_all(const std::vector<std::string>& chunks) {
+std::vector<std::string> feed_all(const std::vector<std::string>& chunks,
+                                  std::string_view content_type = "text/plain") {
   std::vector<std::string> units;
   StreamPrinter printer([&](std::string_view u) { units.emplace_back(u); });
+  printer.start(content_type);
   for (const auto& c : chunks) printer.feed(c);
   printer.finish();
   return units;
@@ -98,8 +114,23 @@ TEST(CliStream, LinesAreEmittedWhole) {
 }
 
 TEST(CliStream, EventStreamsAreEmittedAnEventAtATime) {
-  auto units = feed_all({"event: a\ndata: 1\n", "\ndata: 2\n", "data: 3\n\n"});
+  auto units = feed_all({"event: a\ndata: 1\n", "\ndata: 2\n", "data: 3\n\n"},
+                        "text/event-stream; charset=utf-8");
   EXPECT_EQ(units, (std::vector<std::string>{"event: a\ndata: 1\n\n", "data: 2\ndata: 3\n\n"}));
+}
+
+TEST(CliStream, TheContentTypeNotTheFirstLineMakesAnEventStream) {
+  // Looks like an event, but is plain text: framed by lines.
+  EXPECT_EQ(feed_all({"data: 1\nmore\n"}, "text/plain"),
+            (std::vector<std::string>{"data: 1\nmore\n"}));
+  EXPECT_EQ(feed_all({"data: 1\n", "more\n"}, "text/plain"),
+            (std::vector<std::string>{"data: 1\n", "more\n"}));
+  // An event stream whose first line is not a field still goes by events.
+  EXPECT_EQ(feed_all({"hello\n", "data: 1\n\n"}, "Text/Event-Stream"),
+            (std::vector<std::string>{"hello\ndata: 1\n\n"}));
+  EXPECT_TRUE(is_event_stream(" text/event-stream ;charset=utf-8"));
+  EXPECT_FALSE(is_event_stream("text/event-streams"));
+  EXPECT_FALSE(is_event_stream(""));
 }
 
 TEST(CliProgress, LineShowsSizeRateAndEta) {
@@ -197,9 +228,64 @@ TEST(CliConfig, DefaultsLeaveTheLibrarysDefaults) {
   EXPECT_THROW(config_for(o), UsageError);
 }
 
+TEST(CliConfig, NonFiniteTimeoutsAreRefused) {
+  Options o;
+  o.args = {"example.com"};
+  o.timeout = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_THROW(config_for(o), UsageError);
+  o.timeout = std::numeric_limits<double>::infinity();
+  EXPECT_THROW(config_for(o), UsageError);
+  o.timeout = 0;
+  o.connect_timeout = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_THROW(config_for(o), UsageError);
+}
+
+TEST(CliConfig, AMethodAloneIsNotAUrl) {
+  for (const char* method : {"GET", "POST"}) {
+    Options o;
+    o.args = {method};
+    try {
+      config_for(o);
+      ADD_FAILURE() << method << ": no error";
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find("a URL is required"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(CliConfig, UrlsLoseTheirCredentialsInMessages) {
   EXPECT_EQ(redact_url("http://u:p@h.example/x@y"), "http://h.example/x@y");
   EXPECT_EQ(redact_url("http://h.example/x@y"), "http://h.example/x@y");
+}
+
+}  // namespace
+}  // namespace tether::cli
+
+namespace tether::cli {
+namespace {
+
+ResponseHead head_of(const std::string& content_type) {
+  ResponseHead head;
+  head.status = 200;
+  head.headers.set("Content-Type", content_type);
+  return head;
+}
+
+TEST(CliBodySink, ANewResponseHeadStartsTheFileOver) {
+  test::TempDir dir;
+  Options o;
+  o.output = dir.file("out.bin");
+  {
+    BodySink sink(o);
+    ASSERT_TRUE(sink.restart(head_of("application/octet-stream")));
+    ASSERT_TRUE(sink.write("first try, cut short"));
+    // A retry: the new response's bytes replace the old ones.
+    ASSERT_TRUE(sink.restart(head_of("application/octet-stream")));
+    ASSERT_TRUE(sink.write("second"));
+    EXPECT_EQ(sink.written(), 6u);
+    ASSERT_TRUE(sink.commit());
+  }
+  EXPECT_EQ(test::slurp(o.output), "second");
 }
 
 }  // namespace
