@@ -21,8 +21,8 @@ struct SessionEvent {
   Kind kind = Kind::Key;
   std::chrono::milliseconds at{0};  // since the session started
   std::uint64_t request = 0;        // the request's number (0 for Key)
-  std::string text;                 // Key: the whole text; Sent: what was sent; Preview: the HTML
-  std::string detail;               // Key: the key; Failed: the message
+  std::string text{};               // Key: the whole text; Sent: what was sent; Preview: the HTML
+  std::string detail{};             // Key: the key; Failed: the message
   std::chrono::milliseconds elapsed{0};  // ServerReceived: its latency; ServerSawClose: after
 };
 
