@@ -27,7 +27,7 @@ struct ServerEvent {
   Kind kind = Kind::Received;
   std::string request_id;  // the X-Demo-Request header, else "s<n>"
   std::string method;
-  std::string path;
+  std::string path{};
   std::chrono::milliseconds latency{0};  // the latency drawn for it
   std::chrono::milliseconds elapsed{0};  // since Received (Replied, ClientClosed)
 };
@@ -40,7 +40,7 @@ struct ServerOptions {
   std::uint64_t seed = 3;
   // Called on the connection's thread, with no server lock held. It must not
   // throw (what it throws is swallowed: it cannot take the server down).
-  std::function<void(const ServerEvent&)> on_event;
+  std::function<void(const ServerEvent&)> on_event{};
 };
 
 class PreviewServer {
