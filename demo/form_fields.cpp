@@ -1,5 +1,7 @@
 #include "form_fields.hpp"
 
+#include "http_message.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -8,13 +10,6 @@
 namespace tether::demo {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string boundary_of(std::string_view content_type) {
   auto at = lower(content_type).find("boundary=");

@@ -6,14 +6,14 @@
 
 namespace tether::demo {
 
-namespace {
-
 std::string lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
+
+namespace {
 
 std::string_view trim(std::string_view s) {
   auto begin = s.find_first_not_of(" \t");

@@ -45,4 +45,7 @@ std::string serialize_response(const HttpResponse& response, bool keep_alive);
 
 std::string percent_decode(std::string_view text, bool plus_is_space);
 
+// ASCII lower-case (header names, media types).
+std::string lower(std::string_view s);
+
 }  // namespace tether::demo

@@ -262,7 +262,7 @@ TEST_F(ApiClientTest, RefusedConnectionIsATransportError) {
 
 TEST_F(ApiClientTest, BadInputIsAnApiErrorToo) {
   for (ApiRequest bad :
-       {ApiRequest{.url = "http://exa mple.test/"}, ApiRequest{.url = "ftp://127.0.0.1/x"},
+       {ApiRequest{.url = "http://127.0.0 .1/"}, ApiRequest{.url = "ftp://127.0.0.1/x"},
         ApiRequest{.url = ""}, ApiRequest{.headers = {{"Bad Name", "x"}}, .url = server.url("/ok")},
         ApiRequest{.headers = {{"X-Split", "a\r\nInjected: 1"}}, .url = server.url("/ok")},
         ApiRequest{.method = "GE T", .url = server.url("/ok")}}) {
