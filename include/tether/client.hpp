@@ -23,6 +23,7 @@
 #include <string>
 
 #include "tether/body.hpp"
+#include "tether/client_options.hpp"
 #include "tether/future.hpp"
 #include "tether/interceptors.hpp"
 #include "tether/request.hpp"
@@ -39,6 +40,8 @@ class Client {
  public:
   Client();  // its own engine
   explicit Client(RequestConfig defaults);
+  // A client with settings fixed for its lifetime (queues, hooks, cookies…).
+  Client(RequestConfig defaults, ClientOptions options);
 
   // axios.create: a client with these defaults merged over this one's, on the
   // same engine.

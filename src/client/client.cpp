@@ -18,9 +18,11 @@ RequestConfig with(RequestConfig config, std::string method, std::string url, Bo
 
 Client::Client() : Client(RequestConfig{}) {}
 
-Client::Client(RequestConfig defaults)
-    : core_(std::make_shared<detail::ClientCore>(std::make_shared<detail::EngineOwner>(),
-                                                 std::move(defaults))) {}
+Client::Client(RequestConfig defaults) : Client(std::move(defaults), ClientOptions{}) {}
+
+Client::Client(RequestConfig defaults, ClientOptions options)
+    : core_(std::make_shared<detail::ClientCore>(
+          std::make_shared<detail::EngineOwner>(std::move(options)), std::move(defaults))) {}
 
 Client Client::create(RequestConfig overrides) const {
   return Client(std::make_shared<detail::ClientCore>(

@@ -16,6 +16,11 @@ namespace tether::detail {
 // Shuts the engine down when the last client using it goes away (the engine
 // object itself may live on as the executor of futures still held).
 struct EngineOwner {
+  explicit EngineOwner(ClientOptions client_options = {}) : options(std::move(client_options)) {}
+  EngineOwner(const EngineOwner&) = delete;
+  EngineOwner& operator=(const EngineOwner&) = delete;
+
+  const ClientOptions options;
   std::shared_ptr<Engine> engine = Engine::start();
   // Aborted when the last client goes: settles every request of the engine
   // whatever its stage (in an interceptor, in back-off, in flight).

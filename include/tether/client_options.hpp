@@ -1,0 +1,14 @@
+// ClientOptions: what a Client fixes when it is built, beside its request
+// defaults — settings of the client's engine and of the work it queues and
+// observes, which no single request can change. The clients create() makes
+// share them with their parent.
+#pragma once
+
+namespace tether {
+
+struct ClientOptions {
+  // Each capability adds its group of fields here, every one with a default
+  // member initializer (a designated initializer may leave any out).
+};
+
+}  // namespace tether
