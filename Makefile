@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 CXX_SOURCES = $(shell git ls-files --cached --others --exclude-standard '*.hpp' '*.cpp')
 
-.PHONY: all setup build demo test asan asan-clang tsan bench format format-check clean
+.PHONY: all setup build demo test asan asan-clang tsan fuzz bench format format-check clean
 
 all: build
 
@@ -49,6 +49,16 @@ tsan: setup
 	cmake --build build-tsan -j $(JOBS) --target tether_unit_tests tether_concurrency_tests tether_integration_tests tether_load_tests
 	cd build-tsan && ctest --output-on-failure -j $(JOBS) -L 'unit|concurrency|integration|load'
 
+# The libFuzzer targets (fuzz/), built by clang 14 with ASan + UBSan, each run
+# for FUZZ_SECONDS from its seed corpus (which `make test` also replays).
+FUZZ_SECONDS ?= 25
+fuzz: setup
+	cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DTETHER_FUZZ=ON -DTETHER_BUILD_TESTS=OFF -DTETHER_BUILD_BENCH=OFF -DTETHER_BUILD_EXAMPLES=OFF \
+	  -DTETHER_BUILD_DEMO=OFF -DTETHER_BUILD_CLI=OFF -DTETHER_INSTALL=OFF $(CMAKE_FLAGS)
+	cmake --build build-fuzz -j $(JOBS)
+	./scripts/run-fuzzers build-fuzz $(FUZZ_SECONDS)
+
 # Micro-benchmarks of the primitives, then Tether against raw libcurl over
 # loopback (one table; see docs/performance.md).
 bench: build
@@ -62,4 +72,4 @@ format-check:
 	clang-format --dry-run -Werror $(CXX_SOURCES)
 
 clean:
-	rm -rf build build-asan build-asan-clang build-tsan
+	rm -rf build build-asan build-asan-clang build-tsan build-fuzz

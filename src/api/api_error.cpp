@@ -146,7 +146,7 @@ json ApiError::to_json() const {
   if (response) {
     j["response"] = {{"status", response->status}, {"url", detail::redact_userinfo(response->url)}};
   }
-  return j;
+  return detail::printable(j);
 }
 
 }  // namespace tether

@@ -249,7 +249,7 @@ nlohmann::json Error::to_json() const {
     j["url"] = detail::redact_userinfo(impl_->config->url);
   }
   if (impl_->response) j["status"] = impl_->response->status;
-  return j;
+  return detail::printable(j);
 }
 
 bool is_cancel(const std::exception& e) noexcept {

@@ -38,4 +38,8 @@ std::string redact_userinfo(std::string text) {
   return text;
 }
 
+nlohmann::json printable(const nlohmann::json& j) {
+  return nlohmann::json::parse(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
 }  // namespace tether::detail
