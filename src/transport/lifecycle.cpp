@@ -143,8 +143,6 @@ void Engine::Loop::reap() {
 }
 
 void Engine::Loop::finish(Transfer& t, CURLcode code) {
-  // follow_redirect re-adds the transfer, or refuses the redirect by setting
-  // t.failure, or leaves a response that is not a redirect to us.
   if (t.out_of_memory && !t.failure) return complete(t, t.out_of_memory_failure());
   if (code == CURLE_OK && !t.failure && !t.final_headers_done) {
     // curl takes a connection closed in the middle of the header block for
@@ -153,6 +151,8 @@ void Engine::Loop::finish(Transfer& t, CURLcode code) {
                                    "connection closed before the end of the response headers",
                                    TransportError::Receive);
   }
+  // follow_redirect re-adds the transfer, or refuses the redirect by setting
+  // t.failure, or leaves a response that is not a redirect to us.
   if (code == CURLE_OK && !t.failure && follow_redirect(t)) return;
   if (t.failure) {
     auto failure = std::move(*t.failure);
