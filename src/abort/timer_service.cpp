@@ -14,10 +14,20 @@ TimerService::TimerService() : thread_([this] { run(); }) {
 }
 
 TimerService::Id TimerService::schedule(Clock::time_point when, std::function<void()> task) {
+  std::function<void()> dropped;  // destroyed after the lock is released
   std::lock_guard lock(mu_);
   Id id = next_id_++;
   auto it = queue_.emplace(when, std::pair{id, std::move(task)});
-  by_id_.emplace(id, it);
+  try {
+    by_id_.emplace(id, it);
+  } catch (...) {
+    // Out of memory: no timer half-made. Left queued, the task would keep its
+    // request alive behind a timer thread nobody woke (found by alloc_test,
+    // AllocFailure.InterceptorsRetriesAndRedirects).
+    dropped = std::move(it->second.second);
+    queue_.erase(it);
+    throw;
+  }
   if (it == queue_.begin()) wake_.notify_one();
   return id;
 }

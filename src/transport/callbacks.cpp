@@ -44,9 +44,17 @@ bool is_idempotent(std::string_view method) {
          method == "OPTIONS" || method == "TRACE";
 }
 
+// curl's callbacks are C frames that no exception may cross: each one below
+// ends in a catch-all. What reaches it is an allocation that failed (user
+// callbacks are contained where they are called); the transfer stops, and
+// finish() fails it as out of memory.
+void out_of_memory(void* userp) noexcept {
+  static_cast<Transfer*>(userp)->out_of_memory = true;
+}
+
 }  // namespace
 
-size_t Engine::Loop::on_write(char* data, size_t size, size_t n, void* userp) {
+size_t Engine::Loop::on_write(char* data, size_t size, size_t n, void* userp) try {
   auto& t = *static_cast<Transfer*>(userp);
   const size_t len = size * n;
   if (t.failure) return 0;  // refused already: nothing more reaches on_data
@@ -82,6 +90,9 @@ size_t Engine::Loop::on_write(char* data, size_t size, size_t n, void* userp) {
   // A response validate_status rejected keeps its body for the Error.
   if (spec.keep_body || (on_data && !t.stream_body)) t.result.body.append(data, len);
   return len;
+} catch (...) {
+  out_of_memory(userp);
+  return 0;
 }
 
 size_t Engine::Loop::on_read(char* buffer, size_t size, size_t n, void* userp) {
@@ -104,7 +115,7 @@ int Engine::Loop::on_seek(void* userp, curl_off_t offset, int origin) {
   return CURL_SEEKFUNC_OK;
 }
 
-size_t Engine::Loop::on_header(char* data, size_t size, size_t n, void* userp) {
+size_t Engine::Loop::on_header(char* data, size_t size, size_t n, void* userp) try {
   auto& t = *static_cast<Transfer*>(userp);
   const size_t len = size * n;
   if (t.spec.idle_timeout.count() > 0) t.last_activity = Clock::now();
@@ -151,6 +162,9 @@ size_t Engine::Loop::on_header(char* data, size_t size, size_t n, void* userp) {
     t.result.headers.append(std::string(name), std::string(value));
   }
   return len;
+} catch (...) {
+  out_of_memory(userp);
+  return 0;
 }
 
 bool Engine::Loop::start_body(Transfer& t) {
@@ -197,7 +211,7 @@ bool Engine::Loop::framing_ok(Transfer& t, std::string_view content_length) {
   return false;
 }
 
-int Engine::Loop::on_prereq(void* userp, char*, char*, int, int) {
+int Engine::Loop::on_prereq(void* userp, char*, char*, int, int) try {
   auto& t = *static_cast<Transfer*>(userp);
   // A second send of the same request: curl resends one whose reused
   // connection closed before any answer (lib/transfer.c, Curl_retry_request),
@@ -218,6 +232,9 @@ int Engine::Loop::on_prereq(void* userp, char*, char*, int, int) {
   bool body = t.has_body || t.mime;
   t.set_phase(body ? RequestPhase::Send : RequestPhase::AwaitHeaders);
   return CURL_PREREQFUNC_OK;
+} catch (...) {
+  out_of_memory(userp);
+  return CURL_PREREQFUNC_ABORT;
 }
 
 CURLcode Engine::Loop::on_ssl_ctx(CURL*, void*, void* userp) {
@@ -226,7 +243,7 @@ CURLcode Engine::Loop::on_ssl_ctx(CURL*, void*, void* userp) {
 }
 
 int Engine::Loop::on_progress(void* userp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-                              curl_off_t ulnow) {
+                              curl_off_t ulnow) try {
   auto& t = *static_cast<Transfer*>(userp);
   auto emit = [](const std::function<void(const ProgressEvent&)>& fn, curl_off_t total,
                  curl_off_t now, curl_off_t& last, bool upload) {
@@ -251,6 +268,9 @@ int Engine::Loop::on_progress(void* userp, curl_off_t dltotal, curl_off_t dlnow,
     return 1;  // CURLE_ABORTED_BY_CALLBACK
   }
   return 0;
+} catch (...) {
+  out_of_memory(userp);
+  return 1;
 }
 
 }  // namespace tether::detail

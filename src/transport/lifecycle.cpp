@@ -9,7 +9,7 @@
 
 namespace tether::detail {
 
-void Engine::Loop::start(std::unique_ptr<Transfer> t) {
+void Engine::Loop::start(std::unique_ptr<Transfer>&& t) {
   bool configured = false;
   if (!spare_handles_.empty()) {
     auto [easy, kind] = spare_handles_.back();
@@ -40,6 +40,47 @@ void Engine::Loop::start(std::unique_ptr<Transfer> t) {
     ref.idle_due = ref.started + ref.spec.idle_timeout;
     idle_deadlines_.emplace(*ref.idle_due, ref.id);
   }
+}
+
+void Engine::Loop::start_or_fail(std::unique_ptr<Transfer>& t) noexcept {
+  TransferId id = t->id;
+  try {
+    start(std::move(t));
+    return;
+  } catch (...) {
+    // An allocation failed on the way in. If the transfer got into the map it
+    // ends like any other; if not, it ends here, with its handle kept.
+  }
+  if (auto it = transfers_.find(id); it != transfers_.end()) {
+    return fail_in_place(*it->second);
+  }
+  if (!t) return;  // lost with the map's node: its dropped promise settles it
+  if (t->easy) curl_easy_cleanup(t->easy);
+  t->easy = nullptr;
+  active.fetch_sub(1);
+  t->unbind_flow();
+  try {
+    t->done(t->out_of_memory_failure());
+  } catch (...) {
+    // (dropping `done` with `t` settles the request: see complete())
+  }
+}
+
+void Engine::Loop::finish_or_fail(TransferId id, CURLcode code) noexcept {
+  try {
+    auto it = transfers_.find(id);
+    if (it != transfers_.end()) finish(*it->second, code);
+    return;
+  } catch (...) {
+    // An allocation failed while the outcome was built (a redirect's new
+    // request, a message): the transfer ends as out of memory.
+  }
+  if (auto it = transfers_.find(id); it != transfers_.end()) fail_in_place(*it->second);
+}
+
+void Engine::Loop::fail_in_place(Transfer& t) noexcept {
+  remove_abortively(t);  // (a no-op for a handle curl no longer has)
+  complete(t, t.out_of_memory_failure());
 }
 
 std::unique_ptr<Transfer> Engine::Loop::detach(Transfer& t) {
@@ -79,8 +120,13 @@ void Engine::Loop::complete(Transfer& t, TransferOutcome&& outcome) {
     owned->done(std::move(outcome));
   } catch (...) {
     // `done` settles the request and never runs user code; only an allocation
-    // can fail there. The loop must outlive it (the request stays for its
-    // abort or its client's destruction to settle).
+    // can fail there. The loop must outlive it: one more try with a failure
+    // that allocates nothing here; should that fail too, `done` is dropped
+    // with `owned`, and the request's promise, dropped unsettled, settles it.
+    try {
+      owned->done(owned->out_of_memory_failure());
+    } catch (...) {
+    }
   }
 }
 
@@ -92,11 +138,19 @@ void Engine::Loop::reap() {
     curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
     CURLcode code = msg->data.result;
     curl_multi_remove_handle(multi_, msg->easy_handle);
-    finish(*t, code);
+    finish_or_fail(t->id, code);
   }
 }
 
 void Engine::Loop::finish(Transfer& t, CURLcode code) {
+  if (t.out_of_memory && !t.failure) return complete(t, t.out_of_memory_failure());
+  if (code == CURLE_OK && !t.failure && !t.final_headers_done) {
+    // curl takes a connection closed in the middle of the header block for
+    // the end of a bodiless response (found by faults_test, HalfHeadersThenClose).
+    t.failure = t.make_failure_ptr(ErrorCode::Network,
+                                   "connection closed before the end of the response headers",
+                                   TransportError::Receive);
+  }
   // follow_redirect re-adds the transfer, or refuses the redirect by setting
   // t.failure, or leaves a response that is not a redirect to us.
   if (code == CURLE_OK && !t.failure && follow_redirect(t)) return;
@@ -224,10 +278,14 @@ void Engine::Loop::check_idle(Clock::time_point now) {
     }
     shut_socket(id);  // promptly, as an abort does (see shut_socket)
     remove_abortively(t);
-    complete(t, timeout_failure(t.spec.clarify_timeout_error,
-                                "idle timeout of " + std::to_string(t.spec.idle_timeout.count()) +
-                                    "ms exceeded",
-                                t.phase(), t.maybe_delivered()));
+    try {
+      complete(t, timeout_failure(t.spec.clarify_timeout_error,
+                                  "idle timeout of " + std::to_string(t.spec.idle_timeout.count()) +
+                                      "ms exceeded",
+                                  t.phase(), t.maybe_delivered()));
+    } catch (...) {
+      fail_in_place(t);  // the message could not be built: out of memory
+    }
   }
 }
 

@@ -95,6 +95,15 @@ struct Transfer {
   bool past_deadline(Clock::time_point now) const {
     return spec.timeout.count() > 0 && now - started >= spec.timeout;
   }
+
+  // Allocation failures (issue 12): a curl callback ran out of memory, and the
+  // failure that says so, built without allocating (a short string stays in
+  // place), so that it can end a transfer when memory has run out.
+  bool out_of_memory = false;
+  TransferFailure out_of_memory_failure() const noexcept {
+    return TransferFailure{ErrorCode::Unknown, "std::bad_alloc", phase(),
+                           maybe_delivered(),  std::nullopt,     TransportError::None};
+  }
 };
 
 struct Command {
@@ -140,7 +149,13 @@ struct Engine::Loop {
   void shutdown_all();
 
   // lifecycle.cpp
-  void start(std::unique_ptr<Transfer> t);
+  // `t` stays the caller's if an allocation fails before the map holds it.
+  void start(std::unique_ptr<Transfer>&& t);
+  // start(), and when an allocation fails in it, the transfer's failure.
+  void start_or_fail(std::unique_ptr<Transfer>& t) noexcept;
+  // reap()'s finish(), and when an allocation fails in it, the transfer's failure.
+  void finish_or_fail(TransferId id, CURLcode code) noexcept;
+  void fail_in_place(Transfer& t) noexcept;
   void reap();
   void finish(Transfer& t, CURLcode code);
   void succeed(Transfer& t);
@@ -200,6 +215,10 @@ struct Engine::Loop {
   bool local_pending_ = false;        // the loop queued a command for itself
   bool removing_abortively_ = false;  // inside remove_abortively (on_close_socket reads it)
   std::vector<SocketState> sockets_;  // by descriptor
+  // Allocation failures (issue 12): a socket could not be watched; the loop
+  // fails the transfers marked out_of_memory.
+  bool oom_sweep_ = false;
+  void fail_out_of_memory() noexcept;
 };
 
 // Makes the next close of socket `s` abortive (RST): a FIN would queue behind

@@ -44,7 +44,11 @@ bool Engine::Loop::run_commands() {
   std::unordered_set<TransferId> canceled;
   for (auto& c : batch) {
     if (c.kind != Command::Kind::Cancel) continue;
-    canceled.insert(c.id);
+    try {
+      canceled.insert(c.id);
+    } catch (...) {
+      // Out of memory: that transfer starts, and the cancel below stops it.
+    }
     shut_socket(c.id);
   }
   bool keep_running = true;
@@ -54,7 +58,7 @@ bool Engine::Loop::run_commands() {
         if (canceled.count(c.id)) {
           active.fetch_sub(1);
         } else {
-          start(std::move(c.transfer));
+          start_or_fail(c.transfer);
         }
         break;
       case Command::Kind::Cancel:

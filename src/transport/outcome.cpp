@@ -114,6 +114,12 @@ TransferFailure timeout_failure(bool clarify, std::string message, RequestPhase 
 }
 
 TransferFailure classify(const CurlOutcome& o) {
+  // curl 7.88 reports a bad chunk size as a receive error; it is the server
+  // breaking HTTP, not the connection (found by faults_test, BadChunkSize).
+  if (o.code == CURLE_RECV_ERROR && o.detail.find("chunked-encoding") != std::string_view::npos) {
+    return make(o, ErrorCode::Network, TransportError::Protocol,
+                "the server's response is not valid HTTP (chunked encoding)");
+  }
   switch (o.code) {
     case CURLE_OPERATION_TIMEDOUT:
       return timed_out(o);

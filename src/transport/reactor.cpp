@@ -22,6 +22,10 @@ Engine::Loop::Loop() {
   ev.events = EPOLLIN;
   ev.data.fd = wake_fd_;
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+  // Room for every spare handle now: detach() must not allocate (it ends a
+  // transfer when memory has run out).
+  spare_handles_.reserve(256);
+  transfers_.reserve(64);  // (and the first start() needs no bucket array)
   curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &Loop::on_socket);
   curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
   curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &Loop::on_timer);
@@ -53,14 +57,20 @@ void Engine::Loop::run() {
       local_pending_ = false;
       if (!run_commands()) break;
     }
-    dispatch(events.data(), n);
-    int running = 0;
-    if (curl_deadline_ && Clock::now() >= *curl_deadline_) {
-      curl_deadline_.reset();
-      curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+    try {
+      dispatch(events.data(), n);
+      int running = 0;
+      if (curl_deadline_ && Clock::now() >= *curl_deadline_) {
+        curl_deadline_.reset();
+        curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+      }
+      reap();
+      if (oom_sweep_) fail_out_of_memory();
+      if (!idle_deadlines_.empty()) check_idle(Clock::now());
+    } catch (...) {
+      // The thread's top level: nothing may end it. Each step fails its own
+      // transfer when an allocation fails; this is the last resort.
     }
-    reap();
-    if (!idle_deadlines_.empty()) check_idle(Clock::now());
   }
   shutdown_all();
 }
@@ -97,7 +107,7 @@ int Engine::Loop::next_timeout_ms(Clock::time_point now) const {
   return static_cast<int>(std::min<long long>(ms, 60'000));
 }
 
-int Engine::Loop::on_socket(CURL* easy, curl_socket_t s, int what, void* userp, void*) {
+int Engine::Loop::on_socket(CURL* easy, curl_socket_t s, int what, void* userp, void*) try {
   auto* loop = static_cast<Loop*>(userp);
   Transfer* t = nullptr;
   curl_easy_getinfo(easy, CURLINFO_PRIVATE, &t);
@@ -121,10 +131,34 @@ int Engine::Loop::on_socket(CURL* easy, curl_socket_t s, int what, void* userp, 
   }
   state.events = events;
   return 0;
+} catch (...) {
+  // Out of memory growing the socket table. Returning -1 would make curl
+  // fail every transfer of the engine for good; instead the transfer whose
+  // socket cannot be watched is failed by the loop (fail_out_of_memory).
+  Transfer* t = nullptr;
+  curl_easy_getinfo(easy, CURLINFO_PRIVATE, &t);
+  if (t) t->out_of_memory = true;
+  static_cast<Loop*>(userp)->oom_sweep_ = true;
+  return 0;
+}
+
+void Engine::Loop::fail_out_of_memory() noexcept {
+  oom_sweep_ = false;
+  for (auto it = transfers_.begin(); it != transfers_.end();) {
+    Transfer& t = *it->second;
+    ++it;  // (complete() takes t out of the map)
+    if (t.out_of_memory) fail_in_place(t);
+  }
 }
 
 int Engine::Loop::on_close_socket(void* userp, curl_socket_t s) {
   auto* loop = static_cast<Loop*>(userp);
+  if (static_cast<std::size_t>(s) >= loop->sockets_.size()) {
+    // Never watched (nothing to forget): no growing of the table, which could
+    // throw through curl.
+    if (loop->removing_abortively_) make_close_abortive(s);
+    return close(s);
+  }
   SocketState& state = loop->socket_state(s);
   // curl closes the connection of a transfer whose timeout fired, gracefully:
   // make it abortive, as for an abort, so that the close reaches a server

@@ -254,6 +254,7 @@ struct TestServer::Impl {
   void start_sink(Conn& c);
   void dispatch(Conn& c);
   void raw_framing(Conn& c, std::string_view kind);
+  void raw_fault(Conn& c, std::string_view kind);  // /fault/<kind> (faults_test)
   void respond(Conn& c, int status, std::vector<std::pair<std::string, std::string>> headers,
                std::string_view body, std::optional<std::uint64_t> content_length = {},
                bool has_length = true);
@@ -859,6 +860,8 @@ void TestServer::Impl::dispatch(Conn& c) {
     respond(c, 200, {{"Content-Type", "text/plain"}}, "ok");
   } else if (starts("/framing/")) {
     raw_framing(c, path.substr(9));
+  } else if (starts("/fault/")) {
+    raw_fault(c, path.substr(7));
   } else if (path == "/big-header") {
     auto bytes = query_number<std::uint64_t>(req.query, "bytes", 1 << 20);
     respond(c, 200, {{"Content-Type", "text/plain"}, {"X-Big", std::string(bytes, 'b')}}, "ok");
@@ -950,6 +953,28 @@ void TestServer::Impl::raw_framing(Conn& c, std::string_view kind) {
   c.out += head + "Connection: close\r\n\r\nhello!";
   c.close_after = true;
   flush(c);
+}
+
+// --- faults (tests/integration/faults_test.cpp): broken replies, written raw ---
+//   /fault/<kind>  then close: reset-in-headers / close-in-headers (half a header
+//                  block, then RST / FIN), non-http (an SSH banner), bad-chunk (a
+//                  chunked body with the chunk size "zz")
+void TestServer::Impl::raw_fault(Conn& c, std::string_view kind) {
+  bool rst = false;
+  if (kind == "reset-in-headers" || kind == "close-in-headers") {
+    c.out += "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Len";
+    rst = kind == "reset-in-headers";
+  } else if (kind == "non-http") {
+    c.out += "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\nProtocol mismatch.\r\n";
+  } else if (kind == "bad-chunk") {
+    c.out +=
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "5\r\nhello\r\nzz\r\nworld\r\n0\r\n\r\n";
+  } else {
+    return respond(c, 404, {{"Content-Type", "text/plain"}}, "no such fault\n");
+  }
+  flush(c);  // small: written at once
+  if (!c.dead) close_conn(c, /*by_server=*/true, rst);
 }
 
 void TestServer::Impl::flush(Conn& c) {
