@@ -285,8 +285,8 @@ std::optional<Error> check_request(const RequestConfig& config, std::string& met
     return Error(ErrorCode::BadOptionValue, "timeouts and max_redirects must not be negative");
   }
   if (config.deadline_header && !is_token(*config.deadline_header)) {
-    return Error(ErrorCode::BadOptionValue, "Invalid deadline_header \"" + *config.deadline_header +
-                                                "\"");
+    return Error(ErrorCode::BadOptionValue,
+                 "Invalid deadline_header \"" + *config.deadline_header + "\"");
   }
   return std::nullopt;
 }
