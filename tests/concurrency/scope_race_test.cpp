@@ -66,7 +66,9 @@ TEST(ScopeRace, NothingRunsAfterDestructionEvenWhenRacing) {
   for (auto& f : outs) {
     ASSERT_TRUE(f.wait_for(30s));
     auto r = f.result();
-    if (!r) EXPECT_TRUE(r.error().is_cancel()) << r.error().what();
+    if (!r) {
+      EXPECT_TRUE(r.error().is_cancel()) << r.error().what();
+    }
   }
   EXPECT_EQ(violations.load(), 0);
   RecordProperty("continuations_run", ran.load());

@@ -88,13 +88,13 @@ TEST_F(Deadlines, TheHeaderDecreasesAcrossRetries) {
   std::mutex mu;
   std::vector<long long> sent;
   RequestConfig config{
-      .deadline = Clock::now() + 20s,
       .transform_request = {[&](tether::Body body, tether::Headers& headers) {
         std::lock_guard lock(mu);
         sent.push_back(std::stoll(std::string(*headers.get("X-Request-Timeout"))));
         return body;
       }},
       .retry = tether::RetryPolicy{.retries = 3, .delay = 50ms, .jitter = false},
+      .deadline = Clock::now() + 20s,
       .deadline_header = "X-Request-Timeout",
   };
   auto r = ok(client.get(server.url("/flaky?key=dl-retry&fail=2"), std::move(config)));
