@@ -27,9 +27,14 @@ struct DebouncerState;
 // the one handed out last. The aborts (and the signal's callbacks) run on the
 // calling thread, outside Latest's lock. Destroying a Latest does not abort
 // its current signal (as AbortController).
+//
+// Under a parent (a Scope's signal(), or any AbortSignal): every signal it
+// hands out also aborts when the parent does, with the parent's reason, and
+// after that next() hands out signals that are already aborted.
 class Latest {
  public:
   Latest() = default;
+  explicit Latest(AbortSignal parent);
   Latest(const Latest&) = delete;
   Latest& operator=(const Latest&) = delete;
 
@@ -45,8 +50,13 @@ class Latest {
   AbortSignal current() const;
 
  private:
+  // The signal handed out for `controller`: its own, or joined to parent_.
+  AbortSignal handed_out(const AbortController& controller) const;
+
+  AbortSignal parent_;  // default: none
   mutable std::mutex mu_;
   std::optional<AbortController> current_;
+  AbortSignal current_signal_;  // what current() returns
 };
 
 // Runs fn once calls have been quiet for `quiet`: each call() replaces the

@@ -98,6 +98,12 @@ struct Transitional {
   std::optional<bool> clarify_timeout_error{};
 };
 
+// How a request tells the server the time it has left (deadline_header).
+enum class DeadlineFormat {
+  Milliseconds,  // "1500": whole milliseconds, rounded up
+  Grpc           // gRPC's grpc-timeout: "1500m" (up to 8 digits, then "S" seconds, "M", "H")
+};
+
 struct RequestConfig {
   // --- the fields API.md fixes, in this order ---
   std::string method{};  // "GET" when empty
@@ -161,6 +167,21 @@ struct RequestConfig {
   TlsOptions tls{};
   std::optional<ArrayFormat> params_array_format{};  // Brackets
   std::optional<RetryPolicy> retry{};                // none
+
+  // --- deadlines (Scope and deadlines, docs/patterns.md) ---
+  // An absolute end for the whole request, retries and back-off included: each
+  // try gets at most what remains (a shorter timeout still applies); an expired
+  // deadline fails at once, opening nothing. Failing by it gives ECONNABORTED
+  // (ETIMEDOUT with clarify_timeout_error), "request deadline exceeded".
+  std::optional<std::chrono::steady_clock::time_point> deadline{};
+  // The enclosing Scope's deadline (Scope::request sets it): the same, failing
+  // with "scope deadline exceeded".
+  std::optional<std::chrono::steady_clock::time_point> scope_deadline{};
+  // When set (e.g. "X-Request-Timeout", or "grpc-timeout" with Grpc), each try
+  // sends the time it has left under this name, set after the request
+  // interceptors: the earliest of the deadlines and the (whole-request) timeout.
+  std::optional<std::string> deadline_header{};
+  std::optional<DeadlineFormat> deadline_format{};  // Milliseconds
 };
 
 }  // namespace tether

@@ -21,3 +21,4 @@
 #include "tether/params.hpp"          // IWYU pragma: export
 #include "tether/request.hpp"         // IWYU pragma: export
 #include "tether/response.hpp"        // IWYU pragma: export
+#include "tether/scope.hpp"           // IWYU pragma: export

@@ -221,6 +221,10 @@ RequestConfig merge_config(const RequestConfig& defaults, RequestConfig&& config
   if (config.tls.ca_path.empty()) config.tls.ca_path = defaults.tls.ca_path;
   fill(config.params_array_format, defaults.params_array_format);
   fill(config.retry, defaults.retry);
+  fill(config.deadline, defaults.deadline);
+  fill(config.scope_deadline, defaults.scope_deadline);
+  fill(config.deadline_header, defaults.deadline_header);
+  fill(config.deadline_format, defaults.deadline_format);
   return config;
 }
 
@@ -279,6 +283,10 @@ std::optional<Error> check_request(const RequestConfig& config, std::string& met
   if (config.timeout.value_or(none) < none || config.connect_timeout.value_or(none) < none ||
       config.idle_timeout.value_or(none) < none || config.max_redirects.value_or(0) < 0) {
     return Error(ErrorCode::BadOptionValue, "timeouts and max_redirects must not be negative");
+  }
+  if (config.deadline_header && !is_token(*config.deadline_header)) {
+    return Error(ErrorCode::BadOptionValue,
+                 "Invalid deadline_header \"" + *config.deadline_header + "\"");
   }
   return std::nullopt;
 }

@@ -7,6 +7,7 @@
 #include "client/decode.hpp"
 #include "client/dispatch.hpp"
 #include "client/retry_policy.hpp"
+#include "patterns/deadline.hpp"
 
 namespace tether::detail {
 
@@ -120,13 +121,13 @@ class Pipeline final : public RequestState {
 
   // --- tries ---
 
-  // What is left of a whole-request timeout (retries on, per_try_timeout off).
-  std::optional<milliseconds> time_left(const RequestConfig& config) {
+  // What is left of a whole-request timeout (retries on, per_try_timeout off)
+  // and of the deadlines, and which of them binds this try.
+  std::optional<TimeLeft> time_left(const RequestConfig& config) {
     bool whole = config.retry && !config.retry->per_try_timeout &&
                  config.timeout.value_or(milliseconds(0)).count() > 0;
-    if (!whole) return std::nullopt;
-    if (!deadline_) deadline_ = Clock::now() + *config.timeout;
-    return std::chrono::duration_cast<milliseconds>(*deadline_ - Clock::now());
+    if (whole && !deadline_) deadline_ = Clock::now() + *config.timeout;
+    return limit_for_try(config, whole ? deadline_ : std::nullopt, Clock::now());
   }
 
   Error whole_timeout_error(const RequestConfig& config) const {
@@ -137,18 +138,44 @@ class Pipeline final : public RequestState {
                            "ms exceeded");
   }
 
+  // The error of a try that ran out of the time `bound` gave it.
+  Error limit_error(const RequestConfig& config, Limit bound) const {
+    if (bound == Limit::WholeTimeout) return whole_timeout_error(config);
+    return deadline_error(config, bound);
+  }
+
+  // `e`, saying which limit hit when it is the timeout this try was given.
+  Error explain_timeout(const Error& e, const RequestConfig& config) const {
+    bool given = bound_ != Limit::Timeout && bound_ != Limit::None &&
+                 (e.code() == ErrorCode::Timeout || e.code() == ErrorCode::TimedOut) &&
+                 std::string_view(e.what()).rfind("timeout of ", 0) == 0;
+    if (!given) return e;
+    return limit_error(config, bound_).with_request(e.config(), e.phase(), e.maybe_delivered());
+  }
+
   void start_try() {
     if (!enter(Stage::InFlight)) return;
     auto config = this->config();
     auto left = time_left(*config);
-    if (left && left->count() <= 0) {
-      return finish(whole_timeout_error(*config).with_request(config, RequestPhase::Queued, false));
+    bound_ = left ? left->bound : Limit::None;
+    if (left && left->left.count() <= 0) {
+      return finish(
+          limit_error(*config, left->bound).with_request(config, RequestPhase::Queued, false));
+    }
+    // Sent per try, after the interceptors: what this try has left.
+    if (left && config->deadline_header) {
+      RequestConfig next = *config;
+      next.headers.set(*config->deadline_header,
+                       deadline_header_value(left->left, config->deadline_format));
+      set_config(std::move(next));
     }
     ++tries_;
-    if (!serialize_off_loop(config->data)) return start_transfer(self(), left, &streamed_);
+    std::optional<milliseconds> timeout;
+    if (left) timeout = left->left;
+    if (!serialize_off_loop(config->data)) return start_transfer(self(), timeout, &streamed_);
     // The engine only moves bytes: a large body is serialised on a worker.
     decode_executor()->post(
-        [self = self(), left] { start_transfer(self, left, &self->streamed_); });
+        [self = self(), timeout] { start_transfer(self, timeout, &self->streamed_); });
   }
 
   void after_try(Result<Response> outcome) {
@@ -167,20 +194,15 @@ class Pipeline final : public RequestState {
     // A retry would stream the body again from byte 0 on top of what the user
     // already has (a download file would get its start twice).
     if (delay && streamed_.load(std::memory_order_acquire)) return finish(not_retried(e));
-    if (!delay) {
-      // A try given what was left of the whole-request timeout reports the
-      // timeout the user set.
-      bool whole_timeout = deadline_ &&
-                           (e.code() == ErrorCode::Timeout || e.code() == ErrorCode::TimedOut) &&
-                           std::string_view(e.what()).rfind("timeout of ", 0) == 0;
-      if (!whole_timeout) return finish(e);
-      return finish(
-          whole_timeout_error(*config).with_request(config, e.phase(), e.maybe_delivered()));
-    }
+    // A try given what was left of the whole-request timeout or a deadline
+    // reports that limit.
+    if (!delay) return finish(explain_timeout(e, *config));
     auto due = Clock::now() + *delay;
-    // A back-off that would outlast the whole-request timeout ends now, with
-    // the error the request has (not a timeout it would only wait for).
-    if (deadline_ && due >= *deadline_) return finish(e);
+    // A back-off that would outlast the whole-request timeout or a deadline
+    // ends now, with the error the request has (not a timeout it would only
+    // wait for).
+    auto end = earliest_end(*config, deadline_);
+    if (end && due >= *end) return finish(explain_timeout(e, *config));
     if (!enter(Stage::Backoff)) return;
     auto id = TimerService::instance().schedule(due, [self = self()] {
       self->engine()->post([self] {
@@ -236,6 +258,7 @@ class Pipeline final : public RequestState {
   // A try called on_response or on_data: no retry may stream the body again.
   std::atomic<bool> streamed_{false};
   std::optional<Clock::time_point> deadline_;  // the whole-request timeout, across retries
+  Limit bound_ = Limit::None;                  // what limits the try in flight
 };
 
 }  // namespace
@@ -244,7 +267,8 @@ Future<Response> run_request(const EngineOwner& owner, PreparedConfig&& prepared
                              const Interceptors& interceptors) {
   AbortSignal signal = request_signal(prepared.config);
   bool plain = interceptors.request.size() == 0 && interceptors.response.size() == 0 &&
-               (!prepared.config.retry || prepared.config.retry->retries <= 0);
+               (!prepared.config.retry || prepared.config.retry->retries <= 0) &&
+               !has_deadline(prepared.config);
   if (!plain) {
     return std::make_shared<Pipeline>(owner.engine, std::move(prepared), interceptors)
         ->start(signal, owner.closing.signal());
