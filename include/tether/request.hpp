@@ -29,6 +29,9 @@ enum class ResponseType {
   Stream  // handed to on_data chunk by chunk as it arrives; data stays empty
 };
 
+// Who leaves a client's queue first (ClientOptions' limits); FIFO within one.
+enum class Priority { Low, Normal, High };
+
 enum class HttpVersion {
   Auto,                // HTTP/2 over TLS when the server offers it (ALPN), else HTTP/1.1
   Http1_1,             // HTTP/1.1 only
@@ -182,6 +185,10 @@ struct RequestConfig {
   // interceptors: the earliest of the deadlines and the (whole-request) timeout.
   std::optional<std::string> deadline_header{};
   std::optional<DeadlineFormat> deadline_format{};  // Milliseconds
+
+  // Fair queues (issue 14): the request's place in the client's queue, when
+  // ClientOptions limits the requests in flight. Unset: Normal.
+  std::optional<Priority> priority{};
 };
 
 }  // namespace tether

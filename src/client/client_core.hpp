@@ -8,6 +8,8 @@
 #include <variant>
 #include <vector>
 
+#include "client/request_queue.hpp"
+#include "client/retry_budget.hpp"
 #include "tether/client.hpp"
 #include "transport/engine.hpp"
 
@@ -25,7 +27,16 @@ struct EngineOwner {
   // Aborted when the last client goes: settles every request of the engine
   // whatever its stage (in an interceptor, in back-off, in flight).
   AbortController closing;
+  // Fair queues and the retry budget (issue 14): null when not configured.
+  std::shared_ptr<RetryBudget> retry_budget =
+      options.retry_budget ? std::make_shared<RetryBudget>(*options.retry_budget) : nullptr;
+  std::shared_ptr<RequestQueue> queue =
+      options.max_requests || options.max_requests_per_origin
+          ? std::make_shared<RequestQueue>(options.max_requests, options.max_requests_per_origin)
+          : nullptr;
   ~EngineOwner() {
+    // Nothing queued starts while the requests below are being aborted.
+    if (queue) queue->close();
     try {
       closing.abort({"AbortError", "client destroyed"});
     } catch (...) {
@@ -70,6 +81,11 @@ struct ClientCore {
 // For tests: the engine behind a client.
 struct ClientAccess {
   static Engine& engine(const Client& client) { return *client.core_->owner->engine; }
+  // Fair queues: the client's queue (null without limits) and retry budget.
+  static RequestQueue* queue(const Client& client) { return client.core_->owner->queue.get(); }
+  static RetryBudget* retry_budget(const Client& client) {
+    return client.core_->owner->retry_budget.get();
+  }
 };
 
 // --- config.cpp ---

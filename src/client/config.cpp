@@ -225,6 +225,7 @@ RequestConfig merge_config(const RequestConfig& defaults, RequestConfig&& config
   fill(config.scope_deadline, defaults.scope_deadline);
   fill(config.deadline_header, defaults.deadline_header);
   fill(config.deadline_format, defaults.deadline_format);
+  fill(config.priority, defaults.priority);  // fair queues
   return config;
 }
 

@@ -55,6 +55,17 @@ void contain(F& callback, const std::weak_ptr<RequestState>& weak,
   };
 }
 
+// A try that waited in the queue ran with what was left of its timeout; its
+// timeout error names the one the user gave.
+void name_timeout(TransferOutcome& outcome, std::chrono::milliseconds asked) {
+  auto* failure = std::get_if<TransferFailure>(&outcome);
+  if (!failure || (failure->code != ErrorCode::Timeout && failure->code != ErrorCode::TimedOut) ||
+      failure->message.rfind("timeout of ", 0) != 0) {
+    return;
+  }
+  failure->message = "timeout of " + std::to_string(asked.count()) + "ms exceeded";
+}
+
 // The spec for the config now, or the try's Error.
 std::variant<TransferSpec, Error> spec_for(const RequestState& state,
                                            const std::shared_ptr<const RequestConfig>& config) {
@@ -89,10 +100,18 @@ void start_transfer(const std::shared_ptr<RequestState>& state,
   }
   std::uint64_t try_number = state->begin_try(spec.status);
   if (state->settled()) return;  // aborted meanwhile: open nothing
+  if (state->queue()) return queue_transfer(state, try_number, std::move(spec));
+  submit_transfer(state, try_number, std::move(spec));
+}
+
+void submit_transfer(const std::shared_ptr<RequestState>& state, std::uint64_t try_number,
+                     TransferSpec&& spec, std::chrono::milliseconds asked) {
   const auto& engine = state->engine();
-  TransferId id = engine->submit(std::move(spec), [state, try_number](TransferOutcome&& outcome) {
-    on_transfer_done(state, try_number, std::move(outcome));
-  });
+  TransferId id =
+      engine->submit(std::move(spec), [state, try_number, asked](TransferOutcome&& outcome) {
+        if (asked.count() > 0) name_timeout(outcome, asked);
+        on_transfer_done(state, try_number, std::move(outcome));
+      });
   if (!state->track_transfer(try_number, id)) engine->cancel(id);
 }
 

@@ -22,4 +22,17 @@ void start_transfer(const std::shared_ptr<RequestState>& state,
                     std::optional<std::chrono::milliseconds> timeout = std::nullopt,
                     std::atomic<bool>* streamed = nullptr);
 
+// The try `try_number` (begun) goes to the engine now. `asked`, when set, is
+// the timeout the user gave (spec.timeout being what is left of it): a
+// timeout error names it.
+void submit_transfer(const std::shared_ptr<RequestState>& state, std::uint64_t try_number,
+                     TransferSpec&& spec, std::chrono::milliseconds asked = {});
+
+// Fair queues (queued_dispatch.cpp): the try waits its turn in the state's
+// queue, then goes to the engine with what is left of its timeout; the
+// timeout counts the time queued, and ends a try still queued at once
+// (phase Queued).
+void queue_transfer(const std::shared_ptr<RequestState>& state, std::uint64_t try_number,
+                    TransferSpec&& spec);
+
 }  // namespace tether::detail

@@ -19,11 +19,12 @@ using std::chrono::milliseconds;
 class Pipeline final : public RequestState {
  public:
   Pipeline(std::shared_ptr<Engine> engine, PreparedConfig&& prepared,
-           const Interceptors& interceptors)
+           const Interceptors& interceptors, std::shared_ptr<RetryBudget> budget)
       : RequestState(std::move(engine), std::move(prepared.config),
                      std::move(prepared.default_header_names)),
         request_interceptors_(interceptors.request.snapshot()),
-        response_interceptors_(interceptors.response.snapshot()) {}
+        response_interceptors_(interceptors.response.snapshot()),
+        budget_(std::move(budget)) {}
 
   Future<Response> start(const AbortSignal& signal, const AbortSignal& closing) {
     Future<Response> future = this->future();
@@ -67,10 +68,8 @@ class Pipeline final : public RequestState {
   }
 
   // `e`, saying why a retryable failure was not retried.
-  static Error not_retried(const Error& e) {
-    Error out = Error(e.code(), std::string(e.what()) +
-                                    " (not retried: part of the body was already delivered to "
-                                    "on_response/on_data)")
+  static Error not_retried(const Error& e, std::string_view why) {
+    Error out = Error(e.code(), std::string(e.what()) + " (not retried: " + std::string(why) + ")")
                     .with_request(e.config(), e.phase(), e.maybe_delivered())
                     .with_transport(e.transport());
     return e.response() ? out.with_response(*e.response()) : out;
@@ -181,6 +180,7 @@ class Pipeline final : public RequestState {
   void after_try(Result<Response> outcome) {
     if (settled()) return;
     if (!outcome) return after_failed_try(outcome.error());
+    if (budget_ && config()->retry) budget_->on_success();
     if (response_interceptors_.empty()) return finish(std::move(outcome));
     Response response = std::move(outcome).value();
     response.config = *config();  // the interceptors read it
@@ -193,7 +193,10 @@ class Pipeline final : public RequestState {
     if (config->retry) delay = retry_delay(*config->retry, tries_, config->method, e);
     // A retry would stream the body again from byte 0 on top of what the user
     // already has (a download file would get its start twice).
-    if (delay && streamed_.load(std::memory_order_acquire)) return finish(not_retried(e));
+    if (delay && streamed_.load(std::memory_order_acquire)) {
+      return finish(
+          not_retried(e, "part of the body was already delivered to on_response/on_data"));
+    }
     // A try given what was left of the whole-request timeout or a deadline
     // reports that limit.
     if (!delay) return finish(explain_timeout(e, *config));
@@ -203,6 +206,9 @@ class Pipeline final : public RequestState {
     // wait for).
     auto end = earliest_end(*config, deadline_);
     if (end && due >= *end) return finish(explain_timeout(e, *config));
+    if (budget_ && !budget_->try_spend()) {
+      return finish(not_retried(e, "the client's retry budget is exhausted"));
+    }
     if (!enter(Stage::Backoff)) return;
     auto id = TimerService::instance().schedule(due, [self = self()] {
       self->engine()->post([self] {
@@ -259,6 +265,7 @@ class Pipeline final : public RequestState {
   std::atomic<bool> streamed_{false};
   std::optional<Clock::time_point> deadline_;  // the whole-request timeout, across retries
   Limit bound_ = Limit::None;                  // what limits the try in flight
+  const std::shared_ptr<RetryBudget> budget_;  // the client's; null: no budget
 };
 
 }  // namespace
@@ -270,8 +277,10 @@ Future<Response> run_request(const EngineOwner& owner, PreparedConfig&& prepared
                (!prepared.config.retry || prepared.config.retry->retries <= 0) &&
                !has_deadline(prepared.config);
   if (!plain) {
-    return std::make_shared<Pipeline>(owner.engine, std::move(prepared), interceptors)
-        ->start(signal, owner.closing.signal());
+    auto pipeline = std::make_shared<Pipeline>(owner.engine, std::move(prepared), interceptors,
+                                               owner.retry_budget);
+    pipeline->use_queue(owner.queue);
+    return pipeline->start(signal, owner.closing.signal());
   }
   // The plain request: one try, settled by the state itself. It never waits
   // outside the engine, whose shutdown fails its transfer, so it does not
@@ -279,7 +288,9 @@ Future<Response> run_request(const EngineOwner& owner, PreparedConfig&& prepared
   auto state = std::make_shared<RequestState>(owner.engine, std::move(prepared.config),
                                               std::move(prepared.default_header_names));
   Future<Response> future = state->future();
-  state->watch(signal, AbortSignal{});
+  // (With a queue it does wait outside the engine: the client's end settles it.)
+  state->use_queue(owner.queue);
+  state->watch(signal, owner.queue ? owner.closing.signal() : AbortSignal{});
   if (!state->settled()) start_transfer(state);
   return future;
 }

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "client/request_queue.hpp"
+
 namespace tether::detail {
 
 RequestState::RequestState(std::shared_ptr<Engine> engine, RequestConfig&& config,
@@ -99,8 +101,10 @@ void RequestState::release() {
   AbortRegistration registration;
   AbortRegistration on_closing;
   AbortRegistration late;
+  std::shared_ptr<QueueTicket> ticket;
   {
     std::lock_guard lock(mu_);
+    ticket = std::move(ticket_);
     transfer = std::exchange(transfer_, 0);
     timer = std::exchange(timer_, 0);
     registration = std::move(registration_);
@@ -109,6 +113,8 @@ void RequestState::release() {
   }
   if (timer) TimerService::instance().cancel(timer);
   if (transfer) engine_->cancel(transfer);
+  // After the cancel: the engine closes this socket before the next try's opens.
+  if (ticket) queue_->leave(*ticket);
   // From inside its own callback this does not wait; from another thread it
   // waits for a callback that is running, which only finds the request settled.
   registration.reset();
@@ -153,10 +159,27 @@ bool RequestState::track_transfer(std::uint64_t try_number, TransferId id) {
 }
 
 void RequestState::end_try(std::uint64_t try_number) {
+  std::shared_ptr<QueueTicket> ticket;
+  {
+    std::lock_guard lock(mu_);
+    if (try_number != try_number_) return;
+    try_open_ = false;
+    transfer_ = 0;
+    ticket = std::move(ticket_);
+  }
+  if (ticket) queue_->leave(*ticket);  // the next queued try starts
+}
+
+bool RequestState::track_ticket(std::shared_ptr<QueueTicket> ticket) {
   std::lock_guard lock(mu_);
-  if (try_number != try_number_) return;
-  try_open_ = false;
-  transfer_ = 0;
+  if (settled()) return false;
+  ticket_ = std::move(ticket);
+  return true;
+}
+
+std::optional<AbortReason> RequestState::pending_abort() const {
+  std::lock_guard lock(mu_);
+  return watched_.reason();
 }
 
 bool RequestState::track_timer(TimerService::Id id) {

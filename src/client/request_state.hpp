@@ -10,6 +10,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@
 #include "transport/engine.hpp"
 
 namespace tether::detail {
+
+class RequestQueue;
+struct QueueTicket;
 
 class RequestState : public std::enable_shared_from_this<RequestState> {
  public:
@@ -79,6 +83,18 @@ class RequestState : public std::enable_shared_from_this<RequestState> {
   // Takes it (the Error keeps the one reference: nothing here outlives it).
   std::exception_ptr take_user_error();
 
+  // --- fair queues (issue 14): the client's queue, when it has limits ---
+  // Set before the first try; the tries of the request then wait their turn.
+  void use_queue(std::shared_ptr<RequestQueue> queue) noexcept { queue_ = std::move(queue); }
+  const std::shared_ptr<RequestQueue>& queue() const noexcept { return queue_; }
+  // Records the try's place in the queue: it leaves when the try ends or the
+  // request settles. False (nothing recorded) when already settled.
+  bool track_ticket(std::shared_ptr<QueueTicket> ticket);
+  // The reason of the request's signal if it has fired, though its callback
+  // may not have run yet (one abort() of many requests): the queue starts no
+  // such try, it aborts the request at once instead.
+  std::optional<AbortReason> pending_abort() const;
+
  private:
   bool claim() noexcept { return stage_.exchange(Stage::Settled) != Stage::Settled; }
   void release();
@@ -102,6 +118,9 @@ class RequestState : public std::enable_shared_from_this<RequestState> {
   AbortRegistration closing_registration_;
   AbortSignal watched_;                  // the signal `registration_` is on
   AbortRegistration late_registration_;  // watch_also's
+  // Fair queues: the queue, set once before any try; the try's ticket (mu_).
+  std::shared_ptr<RequestQueue> queue_;
+  std::shared_ptr<QueueTicket> ticket_;
 };
 
 }  // namespace tether::detail
