@@ -4,11 +4,16 @@
 // share them with their parent.
 #pragma once
 
+#include "tether/egress.hpp"
+
 namespace tether {
 
 struct ClientOptions {
   // Each capability adds its group of fields here, every one with a default
   // member initializer (a designated initializer may leave any out).
+
+  // Security: the egress policy (docs/security.md), off by default.
+  EgressPolicy egress{};
 };
 
 }  // namespace tether

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tether/client.hpp"
+#include "transport/egress.hpp"
 #include "transport/engine.hpp"
 
 namespace tether::detail {
@@ -21,7 +22,7 @@ struct EngineOwner {
   EngineOwner& operator=(const EngineOwner&) = delete;
 
   const ClientOptions options;
-  std::shared_ptr<Engine> engine = Engine::start();
+  std::shared_ptr<Engine> engine = Engine::start(EgressRules::make(options.egress));
   // Aborted when the last client goes: settles every request of the engine
   // whatever its stage (in an interceptor, in back-off, in flight).
   AbortController closing;
