@@ -164,8 +164,8 @@ std::optional<std::string> EgressRules::refusal(const IpAddress& address) const 
   for (const AddressRange& range : allow_) {
     if (range.contains(address)) return std::nullopt;
   }
-  return "Connection to " + to_string(address) + " refused by the egress policy: a " +
-         describe(cls) + " address (allow it with EgressPolicy::allow)";
+  return "Connection to " + to_string(address) + " refused by the egress policy (" + describe(cls) +
+         " address; allow it with EgressPolicy::allow)";
 }
 
 std::optional<std::string> EgressRules::refusal(const sockaddr* address, socklen_t length) const {

@@ -110,7 +110,7 @@ TEST(Egress, RulesRefuseInternalAddressesUnlessAllowed) {
   auto loopback = rules->refusal(*parse_ip("127.0.0.2"));
   ASSERT_TRUE(loopback);
   EXPECT_EQ(*loopback,
-            "Connection to 127.0.0.2 refused by the egress policy: a loopback address (allow it "
+            "Connection to 127.0.0.2 refused by the egress policy (loopback address; allow it "
             "with EgressPolicy::allow)");
   auto metadata = rules->refusal(*parse_ip("169.254.169.254"));
   ASSERT_TRUE(metadata);
