@@ -60,8 +60,8 @@ void Engine::Loop::configure(Transfer& t) {
   set_pointers(t);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR,
-                   "http,https");                   // (the loop follows; belt and braces)
+  // (The loop follows redirects itself; this is belt and braces.)
+  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);  // the loop follows, see follow_redirect
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Loop::on_write);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Loop::on_header);
