@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <optional>
+#include "tether/egress.hpp"
 
 namespace tether {
 
@@ -34,6 +35,8 @@ struct ClientOptions {
   // Shared by retries and hedges; nullopt: retries are limited only by
   // RetryPolicy::retries.
   std::optional<RetryBudgetOptions> retry_budget = RetryBudgetOptions{};
+  // Security: the egress policy (docs/security.md), off by default.
+  EgressPolicy egress{};
 };
 
 }  // namespace tether

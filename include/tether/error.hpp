@@ -47,10 +47,11 @@ enum class TransportError {
   Proxy,         // the proxy refused or failed the request
   Decode,        // the body's Content-Encoding did not decode
   Other,         // a transport failure of no other kind
+  Policy,        // refused by the client's EgressPolicy before connecting (never retried)
 };
 // "none", "resolve", "refused", "connect", "tls_handshake", "tls_verify",
 // "send", "receive", "protocol", "too_large", "timeout", "proxy", "decode",
-// "other".
+// "other", "policy".
 std::string to_string(TransportError error);
 
 // Where a request was when it failed.

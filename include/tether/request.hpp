@@ -106,6 +106,11 @@ enum class DeadlineFormat {
   Milliseconds,  // "1500": whole milliseconds, rounded up
   Grpc           // gRPC's grpc-timeout: "1500m" (up to 8 digits, then "S" seconds, "M", "H")
 };
+// The cap on a buffered response body when max_content_length is unset (none
+// for ResponseType::Stream, which buffers nothing). It counts decoded bytes as
+// they arrive, so a hostile server or a decompression bomb cannot make a
+// request hold more memory than this; -1 lifts it.
+inline constexpr std::int64_t kDefaultMaxContentLength = 64 * 1024 * 1024;  // 64 MiB
 
 struct RequestConfig {
   // --- the fields API.md fixes, in this order ---
@@ -127,7 +132,7 @@ struct RequestConfig {
   std::optional<ResponseType> response_type{};        // Auto
   std::function<bool(int status)> validate_status{};  // empty: 2xx is success
   std::optional<int> max_redirects{};                 // 21; 0: a 3xx is the response
-  std::optional<std::int64_t> max_content_length{};   // response body bytes; none
+  std::optional<std::int64_t> max_content_length{};   // decoded bytes; 64 MiB; -1: none
   std::optional<std::int64_t> max_body_length{};      // request body bytes; none
   std::optional<bool> decompress{};                   // true: gzip / deflate / br / zstd
   std::optional<Auth> auth{};

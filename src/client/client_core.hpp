@@ -11,6 +11,7 @@
 #include "client/request_queue.hpp"
 #include "client/retry_budget.hpp"
 #include "tether/client.hpp"
+#include "transport/egress.hpp"
 #include "transport/engine.hpp"
 
 namespace tether::detail {
@@ -23,7 +24,7 @@ struct EngineOwner {
   EngineOwner& operator=(const EngineOwner&) = delete;
 
   const ClientOptions options;
-  std::shared_ptr<Engine> engine = Engine::start();
+  std::shared_ptr<Engine> engine = Engine::start(EgressRules::make(options.egress));
   // Aborted when the last client goes: settles every request of the engine
   // whatever its stage (in an interceptor, in back-off, in flight).
   AbortController closing;

@@ -7,6 +7,7 @@
 
 #include "client/client_core.hpp"
 #include "core/redact.hpp"
+#include "http/absolute_url.hpp"
 
 namespace tether::detail {
 
@@ -23,23 +24,6 @@ bool is_token(std::string_view s) {
 
 bool has_control_break(std::string_view s) {
   return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
-}
-
-// axios' isAbsoluteURL: a scheme followed by "//", or a protocol-relative "//".
-bool is_absolute_url(std::string_view url) {
-  std::size_t i = 0;
-  if (!url.empty() && std::isalpha(static_cast<unsigned char>(url[0]))) {
-    while (i < url.size() && (std::isalnum(static_cast<unsigned char>(url[i])) || url[i] == '+' ||
-                              url[i] == '-' || url[i] == '.')) {
-      ++i;
-    }
-    if (i < url.size() && url[i] == ':') {
-      ++i;
-    } else {
-      i = 0;
-    }
-  }
-  return url.substr(i, 2) == "//";
 }
 
 // axios' combineURLs.
@@ -319,9 +303,11 @@ void add_options(const RequestConfig& config, TransferSpec& spec) {
   spec.idle_timeout = config.idle_timeout.value_or(none);
   spec.clarify_timeout_error = config.transitional.clarify_timeout_error.value_or(false);
   spec.max_redirects = config.max_redirects.value_or(21);
-  spec.max_content_length = config.max_content_length.value_or(-1);
   spec.decompress = config.decompress.value_or(true);
   spec.keep_body = config.response_type != ResponseType::Stream;
+  // Security: a buffered body is capped unless the config says otherwise.
+  spec.max_content_length =
+      config.max_content_length.value_or(spec.keep_body ? kDefaultMaxContentLength : -1);
   spec.http_version = config.http_version.value_or(HttpVersion::Auto);
   bool default_tls =
       config.tls.verify.value_or(true) && config.tls.ca_file.empty() && config.tls.ca_path.empty();

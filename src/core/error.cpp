@@ -75,6 +75,8 @@ std::string to_string(TransportError error) {
       return "decode";
     case TransportError::Other:
       return "other";
+    case TransportError::Policy:
+      return "policy";
   }
   return "other";
 }

@@ -18,7 +18,7 @@ void init_curl_once() {
 
 }  // namespace
 
-std::shared_ptr<Engine> Engine::start() {
+std::shared_ptr<Engine> Engine::start(std::shared_ptr<const EgressRules> egress) {
   init_curl_once();
   const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
   if (!(info->features & CURL_VERSION_ASYNCHDNS)) {
@@ -27,6 +27,7 @@ std::shared_ptr<Engine> Engine::start() {
                 "engine's loop; build it with the threaded resolver or c-ares");
   }
   auto loop = std::make_shared<Loop>();
+  loop->egress = std::move(egress);
   loop->thread = std::thread([loop] { loop->run(); });
   loop->thread_id.store(loop->thread.get_id());
   return std::make_shared<Engine>(std::move(loop));

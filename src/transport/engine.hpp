@@ -112,11 +112,15 @@ using TransferOutcome = std::variant<TransferResult, TransferFailure>;
 // was canceled (whoever canceled settled the request).
 using TransferDone = std::function<void(TransferOutcome&&)>;
 
+class EgressRules;
+
 class Engine final : public Executor, public std::enable_shared_from_this<Engine> {
  public:
   // Starts the loop thread. Throws Error(BadOptionValue) if libcurl lacks an
   // asynchronous resolver (a blocking one would stall the loop).
-  static std::shared_ptr<Engine> start();
+  // `egress`: the client's egress policy, checked on every connection (null:
+  // none).
+  static std::shared_ptr<Engine> start(std::shared_ptr<const EgressRules> egress = nullptr);
   ~Engine() override;
 
   // Any thread. Queues a transfer; the returned id cancels it.

@@ -154,6 +154,11 @@ void Engine::Loop::finish(Transfer& t, CURLcode code) {
   // follow_redirect re-adds the transfer, or refuses the redirect by setting
   // t.failure, or leaves a response that is not a redirect to us.
   if (code == CURLE_OK && !t.failure && follow_redirect(t)) return;
+  if (code == CURLE_COULDNT_CONNECT && !t.failure && !t.egress_refusal.empty()) {
+    // Security: the egress policy refused every address it was offered.
+    t.failure =
+        t.make_failure_ptr(ErrorCode::Network, std::move(t.egress_refusal), TransportError::Policy);
+  }
   if (t.failure) {
     auto failure = std::move(*t.failure);
     if (!failure.response && t.final_headers_done) failure.response = std::move(t.result);

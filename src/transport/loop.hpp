@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "transport/egress.hpp"
 #include "transport/engine.hpp"
 
 namespace tether::detail {
@@ -70,6 +71,11 @@ struct Transfer {
   curl_off_t last_up = 0;
   curl_off_t last_down = 0;
   char error[CURL_ERROR_SIZE] = {};
+
+  // Security: the engine's egress policy, for on_open_socket (null: none), and
+  // the first address it refused on this hop (reported if none connects).
+  const EgressRules* egress = nullptr;
+  std::string egress_refusal;
 
   void set_phase(RequestPhase p) { spec.status->phase.store(p, std::memory_order_relaxed); }
   RequestPhase phase() const { return spec.status->phase.load(std::memory_order_relaxed); }
@@ -136,6 +142,8 @@ struct Engine::Loop {
   std::vector<Command> queue;  // guarded by mu
   bool stopped = false;        // guarded by mu: the loop has exited, posts go elsewhere
   bool shutdown_requested = false;
+  // Security: the client's egress policy (set before the thread starts; null: none).
+  std::shared_ptr<const EgressRules> egress;
 
  private:
   // mailbox.cpp
@@ -201,6 +209,8 @@ struct Engine::Loop {
   static CURLcode on_ssl_ctx(CURL*, void*, void* userp);
   static int on_progress(void* userp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                          curl_off_t ulnow);
+  // egress_socket.cpp: opens a connection's socket if the egress policy allows its address.
+  static curl_socket_t on_open_socket(void* userp, curlsocktype purpose, curl_sockaddr* address);
 
   CURLM* multi_ = nullptr;
   int epoll_fd_ = -1;

@@ -60,12 +60,15 @@ void Engine::Loop::configure(Transfer& t) {
   set_pointers(t);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  // (The loop follows redirects itself; this is belt and braces.)
+  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);  // the loop follows, see follow_redirect
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Loop::on_write);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Loop::on_header);
   curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, &Loop::on_close_socket);
   curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
   curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, &Loop::on_prereq);
+  if (egress) curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, &Loop::on_open_socket);
   // An abort while the name resolves must not wait for the resolver thread
   // inside curl_multi_remove_handle: with this, curl leaves it to finish alone.
   curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
@@ -220,6 +223,11 @@ void Engine::Loop::set_pointers(Transfer& t) {
   curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(e, CURLOPT_PREREQDATA, &t);
+  if (egress) {
+    t.egress = egress.get();
+    t.egress_refusal.clear();
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, &t);
+  }
   if (t.url.rfind("https:", 0) == 0) curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, &t);
 }
 

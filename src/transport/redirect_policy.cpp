@@ -2,6 +2,10 @@
 
 #include <curl/curl.h>
 
+#include <cctype>
+
+#include "http/host.hpp"
+
 #include "transport/engine.hpp"
 
 namespace tether::detail {
@@ -14,7 +18,13 @@ std::string origin_of(const std::string& url) {
     if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
         curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
         curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
-      origin = std::string(scheme) + "://" + host + ":" + port;
+      // Security: one spelling per host ("127.1", "LOCALHOST.", "[::ffff:7f00:1]"),
+      // so that no spelling passes for another origin, nor fails to match its own.
+      std::string canonical = canonical_host(host);
+      if (canonical.empty()) canonical = host;
+      for (char* c = scheme; *c; ++c)
+        *c = static_cast<char>(std::tolower(static_cast<unsigned char>(*c)));
+      origin = std::string(scheme) + "://" + canonical + ":" + port;
     }
     curl_free(scheme);
     curl_free(host);

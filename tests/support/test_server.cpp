@@ -26,6 +26,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/gzip_bomb.hpp"
+
 namespace tether::test {
 namespace {
 
@@ -885,6 +887,20 @@ void TestServer::Impl::dispatch(Conn& c) {
   } else if (path == "/gzip") {
     std::string_view body(reinterpret_cast<const char*>(kGzipBytes), sizeof kGzipBytes);
     respond(c, 200, {{"Content-Type", "application/json"}, {"Content-Encoding", "gzip"}}, body);
+  } else if (path == "/gzip-bomb") {
+    // Security tests: a few MiB on the wire that decode to `mib` MiB of zeros.
+    auto mib = std::min<std::uint32_t>(query_number<std::uint32_t>(req.query, "mib", 1024), 4096);
+    static std::mutex bombs_mu;
+    static std::map<std::uint32_t, std::string> bombs;
+    std::string body;
+    {
+      std::lock_guard lock(bombs_mu);
+      auto& made = bombs[mib];
+      if (made.empty()) made = gzip_bomb(mib);
+      body = made;
+    }
+    respond(c, 200, {{"Content-Type", "application/octet-stream"}, {"Content-Encoding", "gzip"}},
+            body);
   } else if (path == "/flaky") {
     // The first `fail` requests for `key` fail (with `status`, or hang when
     // mode=hang), later ones get 200 {"tries": n}. retry_after adds that header.

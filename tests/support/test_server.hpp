@@ -37,6 +37,8 @@
 //   /sink-stall               reads the request headers, then never reads again and
 //                             never answers
 //   /gzip                     200, Content-Encoding: gzip of {"gzipped":true}
+//   /gzip-bomb?mib=n          200, Content-Encoding: gzip, about n KiB on the wire that
+//                             decode to n MiB of zeros (default 1024, at most 4096)
 //   /set-cookie               200 "ok" with two Set-Cookie headers (a=1, b=2)
 //   /flaky?key=&fail=n&status=&mode=hang&retry_after=  the first n requests for key fail
 //                             (status, default 503, or never answer with mode=hang;
