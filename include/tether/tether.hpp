@@ -21,3 +21,5 @@
 #include "tether/params.hpp"          // IWYU pragma: export
 #include "tether/request.hpp"         // IWYU pragma: export
 #include "tether/response.hpp"        // IWYU pragma: export
+#include "tether/sse.hpp"             // IWYU pragma: export
+#include "tether/sse_parser.hpp"      // IWYU pragma: export

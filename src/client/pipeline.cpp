@@ -7,6 +7,7 @@
 #include "client/decode.hpp"
 #include "client/dispatch.hpp"
 #include "client/retry_policy.hpp"
+#include "http/upload.hpp"
 
 namespace tether::detail {
 
@@ -70,6 +71,16 @@ class Pipeline final : public RequestState {
     Error out = Error(e.code(), std::string(e.what()) +
                                     " (not retried: part of the body was already delivered to "
                                     "on_response/on_data)")
+                    .with_request(e.config(), e.phase(), e.maybe_delivered())
+                    .with_transport(e.transport());
+    return e.response() ? out.with_response(*e.response()) : out;
+  }
+
+  // `e`, saying why it was not retried: its body cannot be sent again.
+  static Error not_replayable(const Error& e) {
+    Error out = Error(e.code(), std::string(e.what()) +
+                                    " (not retried: the request body is a stream without a "
+                                    "restart function, so it cannot be sent again)")
                     .with_request(e.config(), e.phase(), e.maybe_delivered())
                     .with_transport(e.transport());
     return e.response() ? out.with_response(*e.response()) : out;
@@ -145,6 +156,11 @@ class Pipeline final : public RequestState {
       return finish(whole_timeout_error(*config).with_request(config, RequestPhase::Queued, false));
     }
     ++tries_;
+    if (std::exchange(restart_body_, false)) {
+      if (auto error = restart_stream(config->data)) {
+        return finish(error->with_request(config, RequestPhase::Queued, false));
+      }
+    }
     if (!serialize_off_loop(config->data)) return start_transfer(self(), left, &streamed_);
     // The engine only moves bytes: a large body is serialised on a worker.
     decode_executor()->post(
@@ -167,6 +183,11 @@ class Pipeline final : public RequestState {
     // A retry would stream the body again from byte 0 on top of what the user
     // already has (a download file would get its start twice).
     if (delay && streamed_.load(std::memory_order_acquire)) return finish(not_retried(e));
+    // A streamed upload the server may have read cannot be sent again unless
+    // it restarts (a file can; a producer only with a restart function).
+    bool body_read = e.maybe_delivered() && config->data.stream_source();
+    if (delay && body_read && !config->data.replayable()) return finish(not_replayable(e));
+    if (delay && body_read) restart_body_ = true;
     if (!delay) {
       // A try given what was left of the whole-request timeout reports the
       // timeout the user set.
@@ -235,6 +256,7 @@ class Pipeline final : public RequestState {
   int tries_ = 0;
   // A try called on_response or on_data: no retry may stream the body again.
   std::atomic<bool> streamed_{false};
+  bool restart_body_ = false;                  // the next try restarts a streamed upload first
   std::optional<Clock::time_point> deadline_;  // the whole-request timeout, across retries
 };
 
