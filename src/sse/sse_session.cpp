@@ -46,7 +46,7 @@ SseSession::SseSession(Client client, std::string url, EventSourceOptions option
     : client_(std::move(client)),
       url_(std::move(url)),
       options_(std::move(options)),
-      signal_(AbortSignal::any({controller_.signal(), options_.signal})),
+      signal_(AbortSignal::any({controller_.signal(), options_.signal, options_.request.signal})),
       promise_(client_.executor()),
       parser_([this](const SseEvent& event) { on_event(event); },
               [this](milliseconds retry) { retry_ = retry; }, options_.max_event_bytes),
