@@ -162,6 +162,8 @@ void SseSession::opened(const ResponseHead& head) {
 }
 
 void SseSession::on_event(const SseEvent& event) {
+  // close() from an earlier event of the same chunk: the rest stays unheard.
+  if (promise_.settled()) return;
   {
     std::lock_guard lock(mu_);
     if (last_id_ != event.id) last_id_ = event.id;

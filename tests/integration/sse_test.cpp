@@ -278,6 +278,23 @@ TEST_F(SseTest, AnEventOverMaxEventBytesEndsTheStream) {
   EXPECT_EQ(server.accepted_count(), 1u);
 }
 
+TEST_F(SseTest, AbortInsideOnEventSilencesTheRestOfTheChunk) {
+  std::vector<std::string> seen;  // engine thread only, read after the end
+  AbortController controller;
+  EventSourceOptions options;
+  options.signal = controller.signal();
+  options.on_event = [&](const SseEvent& e) {
+    seen.push_back(e.data);
+    controller.abort();  // as close() would, from inside a callback
+  };
+  EventSource source(client, server.url("/sse-script?body=" + encode("data: 1\n\ndata: 2\n\n")),
+                     std::move(options));
+  auto outcome = settle(source);
+  ASSERT_FALSE(outcome.has_value());
+  EXPECT_TRUE(outcome.error().is_cancel());
+  EXPECT_EQ(seen, std::vector<std::string>{"1"});
+}
+
 TEST_F(SseTest, AnAbortedSignalOpensNothing) {
   EventSourceOptions options = rec.hooks();
   options.signal = AbortSignal::abort();
