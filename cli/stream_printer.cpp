@@ -19,27 +19,46 @@ bool is_event_stream(std::string_view content_type) {
 void StreamPrinter::start(std::string_view content_type) {
   pending_.clear();
   mode_ = is_event_stream(content_type) ? Mode::Events : Mode::Lines;
+  events_.reset();
+  if (mode_ == Mode::Events) {
+    // A terminal is no place for an endless line: 16 MiB bounds one event.
+    events_ = std::make_unique<SseParser>([this](const SseEvent& e) { print_event(e); },
+                                          SseParser::RetryHandler{}, std::size_t{16} << 20);
+  }
+}
+
+void StreamPrinter::print_event(const SseEvent& event) {
+  std::string out;
+  if (event.type != "message") out += "event: " + event.type + "\n";
+  if (!event.id.empty()) out += "id: " + event.id + "\n";
+  std::string_view data = event.data;
+  for (;;) {
+    auto lf = data.find('\n');
+    out += "data: ";
+    out += data.substr(0, lf);
+    out += '\n';
+    if (lf == std::string_view::npos) break;
+    data.remove_prefix(lf + 1);
+  }
+  out += '\n';
+  emit_(out);
 }
 
 void StreamPrinter::feed(std::string_view chunk) {
+  // (An event over the bound throws: the request ends with that error.)
+  if (events_) return events_->feed(chunk);
   pending_.append(chunk);
   std::size_t end = std::string::npos;
-  if (mode_ == Mode::Events) {
-    // An event ends at a blank line ("\n\n", or "\r\n\r\n").
-    auto lf = pending_.rfind("\n\n");
-    auto crlf = pending_.rfind("\r\n\r\n");
-    if (lf != std::string::npos) end = lf + 2;
-    if (crlf != std::string::npos && (end == std::string::npos || crlf + 4 > end)) end = crlf + 4;
-  } else {
-    auto lf = pending_.rfind('\n');
-    if (lf != std::string::npos) end = lf + 1;
-  }
+  auto lf = pending_.rfind('\n');
+  if (lf != std::string::npos) end = lf + 1;
   if (end == std::string::npos) return;
   emit_(std::string_view(pending_).substr(0, end));
   pending_.erase(0, end);
 }
 
 void StreamPrinter::finish() {
+  // An event cut off before its blank line is not an event (as EventSource).
+  if (events_) events_->reset();
   if (!pending_.empty()) emit_(pending_);
   pending_.clear();
 }

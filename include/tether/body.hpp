@@ -3,8 +3,12 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -62,6 +66,27 @@ class UrlEncoded {
   std::vector<std::pair<std::string, std::string>> fields_{};
 };
 
+// Streaming uploads: a body read as curl asks for it, never whole in memory.
+// A file, by path: opened when each try starts (a missing or unreadable file
+// fails the request with BadOptionValue, naming the path, and sends nothing),
+// its size sent as Content-Length; a retry or a 307/308 redirect reads it again.
+struct BodyFile {
+  std::string path{};
+};
+// A producer: `read` fills `buffer` with the next bytes and returns how many
+// (0 ends the body); it runs on the engine thread, so it must not wait long.
+// `size`, when known, is sent as Content-Length (the producer must give exactly
+// that many bytes); unknown, the body goes chunked (HTTP/1.1). `restart`, when
+// given, starts the body again from its first byte (a retry, a 307/308
+// redirect) and returns false if it cannot; without it such a body is sent at
+// most once, and a retry or redirect that needs it again fails saying so. What
+// read or restart throws becomes the request's error.
+struct BodyStream {
+  std::function<std::size_t(std::span<char> buffer)> read{};
+  std::optional<std::uint64_t> size{};
+  std::function<bool()> restart{};
+};
+
 class Body;
 
 namespace detail {
@@ -75,12 +100,13 @@ concept JsonBody =
     !std::is_convertible_v<const T&, std::string> &&
     !std::is_convertible_v<const T&, std::vector<std::byte>> &&
     !std::is_convertible_v<const T&, Form> && !std::is_convertible_v<const T&, UrlEncoded> &&
+    !std::is_convertible_v<const T&, BodyFile> && !std::is_convertible_v<const T&, BodyStream> &&
     std::is_constructible_v<nlohmann::json, const T&>;
 }  // namespace detail
 
 class Body {
  public:
-  enum class Kind { None, Json, Text, Bytes, Form, UrlEncoded };
+  enum class Kind { None, Json, Text, Bytes, Form, UrlEncoded, File, Stream };
 
   // A Body is immutable and its copies share one payload, so a config (and
   // a Response or Error that carries one) copies in O(1) whatever its size.
@@ -101,6 +127,15 @@ class Body {
   // vector) is sent as JSON.
   template <detail::JsonBody T>
   Body(const T& value) : value_(make(nlohmann::json(value))) {}
+  // Streaming uploads (see BodyFile, BodyStream).
+  Body(BodyFile file) : value_(make(std::move(file))) {}
+  Body(BodyStream stream) : value_(make(std::move(stream))) {}
+  static Body file(std::string path) { return Body(BodyFile{std::move(path)}); }
+  static Body stream(std::function<std::size_t(std::span<char> buffer)> read,
+                     std::optional<std::uint64_t> size = std::nullopt,
+                     std::function<bool()> restart = {}) {
+    return Body(BodyStream{std::move(read), size, std::move(restart)});
+  }
 
   Kind kind() const noexcept { return value_ ? static_cast<Kind>(value_->index()) : Kind::None; }
   bool empty() const noexcept { return kind() == Kind::None; }
@@ -114,13 +149,23 @@ class Body {
   const tether::Bytes* bytes() const noexcept { return get<tether::Bytes>(); }
   const tether::Form* form() const noexcept { return get<tether::Form>(); }
   const tether::UrlEncoded* url_encoded() const noexcept { return get<tether::UrlEncoded>(); }
+  const BodyFile* file_source() const noexcept { return get<BodyFile>(); }
+  const BodyStream* stream_source() const noexcept { return get<BodyStream>(); }
+  // Whether the body can be sent again (a retry, a 307/308 redirect): all
+  // kinds but a BodyStream without restart.
+  bool replayable() const noexcept {
+    auto* s = stream_source();
+    return !s || static_cast<bool>(s->restart);
+  }
 
   // The Content-Type sent when the request sets none: application/json,
   // text/plain;charset=UTF-8, application/octet-stream,
   // application/x-www-form-urlencoded;charset=UTF-8; empty for None and Form
-  // (the multipart boundary is the transport's).
+  // (the multipart boundary is the transport's); application/octet-stream for
+  // File and Stream.
   std::string default_content_type() const;
-  // The bytes sent, for every kind but Form (empty for None).
+  // The bytes sent, for every kind but Form, File and Stream (empty for None;
+  // those are read as they are sent).
   std::string serialize() const;
 
  private:
@@ -130,7 +175,7 @@ class Body {
   };
   // Order matches Kind.
   using Value = std::variant<std::monostate, nlohmann::json, Text, tether::Bytes, tether::Form,
-                             tether::UrlEncoded>;
+                             tether::UrlEncoded, BodyFile, BodyStream>;
   static std::shared_ptr<const Value> from_list(nlohmann::json::initializer_list_t init);
   template <class T>
   static std::shared_ptr<const Value> make(T&& payload) {

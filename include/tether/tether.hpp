@@ -22,3 +22,5 @@
 #include "tether/request.hpp"         // IWYU pragma: export
 #include "tether/response.hpp"        // IWYU pragma: export
 #include "tether/scope.hpp"           // IWYU pragma: export
+#include "tether/sse.hpp"             // IWYU pragma: export
+#include "tether/sse_parser.hpp"      // IWYU pragma: export

@@ -8,6 +8,7 @@
 #include "client/client_core.hpp"
 #include "core/redact.hpp"
 #include "http/absolute_url.hpp"
+#include "http/upload.hpp"
 
 namespace tether::detail {
 
@@ -284,6 +285,13 @@ std::optional<Error> add_body(const RequestConfig& config, TransferSpec& spec) {
   }
   if (const Form* form = body.form()) {
     spec.form = *form;
+  } else if (body.file_source() || body.stream_source()) {
+    // Streaming uploads: opened now (a missing file fails here, nothing sent).
+    auto opened = open_upload(body, config.max_body_length.value_or(-1));
+    if (auto* error = std::get_if<Error>(&opened)) return std::move(*error);
+    spec.upload = std::move(std::get<std::shared_ptr<UploadSource>>(opened));
+    spec.payload_type = body.default_content_type();
+    spec.has_payload = true;
   } else if (!body.empty()) {
     spec.payload = body.serialize();
     spec.payload_type = body.default_content_type();

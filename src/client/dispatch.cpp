@@ -4,6 +4,7 @@
 
 #include "client/client_core.hpp"
 #include "client/decode.hpp"
+#include "http/upload.hpp"
 
 namespace tether::detail {
 
@@ -97,6 +98,12 @@ void start_transfer(const std::shared_ptr<RequestState>& state,
     contain(spec.extras->validate_status, weak);
     contain(spec.extras->on_upload_progress, weak);
     contain(spec.extras->on_download_progress, weak);
+  }
+  if (spec.upload) {
+    std::weak_ptr<RequestState> weak = state;
+    spec.upload->on_throw = [weak](std::exception_ptr e) {
+      if (auto s = weak.lock()) s->note_user_error(e);
+    };
   }
   std::uint64_t try_number = state->begin_try(spec.status);
   if (state->settled()) return;  // aborted meanwhile: open nothing

@@ -8,6 +8,7 @@
 #include "client/dispatch.hpp"
 #include "client/retry_policy.hpp"
 #include "patterns/deadline.hpp"
+#include "http/upload.hpp"
 
 namespace tether::detail {
 
@@ -75,6 +76,7 @@ class Pipeline final : public RequestState {
     return e.response() ? out.with_response(*e.response()) : out;
   }
 
+  // `e`, saying why it was not retried: its body cannot be sent again.
   Error with_context(Error e) const {
     return e.config().url.empty() ? e.with_request(config(), e.phase(), e.maybe_delivered()) : e;
   }
@@ -169,6 +171,11 @@ class Pipeline final : public RequestState {
       set_config(std::move(next));
     }
     ++tries_;
+    if (std::exchange(restart_body_, false)) {
+      if (auto error = restart_stream(config->data)) {
+        return finish(error->with_request(config, RequestPhase::Queued, false));
+      }
+    }
     std::optional<milliseconds> timeout;
     if (left) timeout = left->left;
     if (!serialize_off_loop(config->data)) return start_transfer(self(), timeout, &streamed_);
@@ -197,6 +204,14 @@ class Pipeline final : public RequestState {
       return finish(
           not_retried(e, "part of the body was already delivered to on_response/on_data"));
     }
+    // A streamed upload the server may have read cannot be sent again unless
+    // it restarts (a file can; a producer only with a restart function).
+    bool body_read = e.maybe_delivered() && config->data.stream_source();
+    if (delay && body_read && !config->data.replayable()) {
+      return finish(not_retried(
+          e, "the request body is a stream without a restart function, so it cannot be sent again"));
+    }
+    if (delay && body_read) restart_body_ = true;
     // A try given what was left of the whole-request timeout or a deadline
     // reports that limit.
     if (!delay) return finish(explain_timeout(e, *config));
@@ -263,6 +278,7 @@ class Pipeline final : public RequestState {
   int tries_ = 0;
   // A try called on_response or on_data: no retry may stream the body again.
   std::atomic<bool> streamed_{false};
+  bool restart_body_ = false;                  // the next try restarts a streamed upload first
   std::optional<Clock::time_point> deadline_;  // the whole-request timeout, across retries
   Limit bound_ = Limit::None;                  // what limits the try in flight
   const std::shared_ptr<RetryBudget> budget_;  // the client's; null: no budget

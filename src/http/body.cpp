@@ -77,6 +77,9 @@ std::string Body::default_content_type() const {
       return "application/octet-stream";
     case Kind::UrlEncoded:
       return "application/x-www-form-urlencoded;charset=UTF-8";
+    case Kind::File:
+    case Kind::Stream:
+      return "application/octet-stream";
     case Kind::None:
     case Kind::Form:
       return {};
@@ -100,6 +103,8 @@ std::string Body::serialize() const {
       return url_encoded()->encode();
     case Kind::None:
     case Kind::Form:
+    case Kind::File:
+    case Kind::Stream:
       return {};
   }
   return {};

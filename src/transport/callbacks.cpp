@@ -3,6 +3,7 @@
 // changes phase (prereq, TLS context, progress).
 #include <cstring>
 
+#include "http/upload.hpp"
 #include "transport/loop.hpp"
 #include "transport/reason_phrase.hpp"
 
@@ -98,6 +99,7 @@ size_t Engine::Loop::on_write(char* data, size_t size, size_t n, void* userp) tr
 size_t Engine::Loop::on_read(char* buffer, size_t size, size_t n, void* userp) {
   auto& t = *static_cast<Transfer*>(userp);
   if (t.spec.idle_timeout.count() > 0) t.last_activity = Clock::now();
+  if (t.spec.upload) return read_upload(t, buffer, size * n);
   size_t left = t.payload.size() - t.payload_sent;
   size_t len = std::min(left, size * n);
   std::memcpy(buffer, t.payload.data() + t.payload_sent, len);
@@ -106,8 +108,51 @@ size_t Engine::Loop::on_read(char* buffer, size_t size, size_t n, void* userp) {
   return len;
 }
 
+// Streaming uploads: the file or producer gives what curl asks for, so the
+// body never sits whole in memory. What the producer throws stops the transfer
+// and becomes the request's error.
+size_t Engine::Loop::read_upload(Transfer& t, char* buffer, size_t len) {
+  try {
+    size_t got = t.spec.upload->read(buffer, len);
+    if (got == 0) t.set_phase(RequestPhase::AwaitHeaders);
+    return got;
+  } catch (...) {
+    auto e = Error::from_exception(std::current_exception());
+    if (t.spec.upload->on_throw) t.spec.upload->on_throw(std::current_exception());
+    t.failure = t.make_failure_ptr(e.code(), e.what(), TransportError::None);
+    return CURL_READFUNC_ABORT;
+  }
+}
+
+// A 307/308 sends the body again: from its first byte, or not at all.
+bool Engine::Loop::rewind_upload(Transfer& t, long status) {
+  try {
+    if (t.spec.upload->rewind()) return true;
+    t.failure = t.make_failure_ptr(
+        ErrorCode::BadOptionValue,
+        "the " + std::to_string(status) +
+            " redirect needs the request body again, but it is a stream that cannot restart "
+            "(Body::stream without a restart function); not followed");
+  } catch (...) {
+    auto e = Error::from_exception(std::current_exception());
+    if (t.spec.upload->on_throw) t.spec.upload->on_throw(std::current_exception());
+    t.failure = t.make_failure_ptr(e.code(), e.what());
+  }
+  return false;
+}
+
 int Engine::Loop::on_seek(void* userp, curl_off_t offset, int origin) {
   auto& t = *static_cast<Transfer*>(userp);
+  if (t.spec.upload) {
+    // curl rewinds to send the body again: only the start, and only a body
+    // that can start again.
+    if (origin != SEEK_SET || offset != 0) return CURL_SEEKFUNC_CANTSEEK;
+    try {
+      return t.spec.upload->rewind() ? CURL_SEEKFUNC_OK : CURL_SEEKFUNC_CANTSEEK;
+    } catch (...) {
+      return CURL_SEEKFUNC_FAIL;
+    }
+  }
   if (origin != SEEK_SET || offset < 0 || static_cast<size_t>(offset) > t.payload.size()) {
     return CURL_SEEKFUNC_CANTSEEK;
   }

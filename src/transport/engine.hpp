@@ -24,6 +24,7 @@
 namespace tether::detail {
 
 using TransferId = std::uint64_t;
+class UploadSource;
 
 // Where a transfer is; written by the engine thread, read by any thread (an
 // abort reports it in its Error).
@@ -82,6 +83,9 @@ struct TransferSpec {
   // its base_url's origin): dropped when a redirect leaves it.
   std::vector<std::string> origin_bound_headers;
   std::string bound_origin;  // "scheme://host:port"
+  // Streaming uploads: a Body::file / Body::stream read as curl asks for it
+  // (has_payload is set, payload stays empty); null for any other body.
+  std::shared_ptr<UploadSource> upload;
 };
 
 // "scheme://host:port" of an absolute URL (default port filled in), lower-cased

@@ -228,6 +228,9 @@ bool Engine::Loop::follow_redirect(Transfer& t) {
     t.mime = nullptr;
     t.spec.headers.remove("Content-Type");
     t.spec.headers.remove("Content-Length");
+    t.spec.upload.reset();
+  } else if (t.spec.upload && !rewind_upload(t, status)) {
+    return false;  // t.failure says why
   }
   t.method = std::move(d.method);
   t.url = std::move(d.url);

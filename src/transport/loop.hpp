@@ -201,6 +201,8 @@ struct Engine::Loop {
   // callbacks.cpp
   static size_t on_write(char* data, size_t size, size_t n, void* userp);
   static size_t on_read(char* buffer, size_t size, size_t n, void* userp);
+  static size_t read_upload(Transfer& t, char* buffer, size_t len);
+  static bool rewind_upload(Transfer& t, long status);
   static int on_seek(void* userp, curl_off_t offset, int origin);
   static size_t on_header(char* data, size_t size, size_t n, void* userp);
   static bool framing_ok(Transfer& t, std::string_view content_length);

@@ -1,6 +1,7 @@
 // A TransferSpec mapped to curl options on the transfer's easy handle.
 #include <algorithm>
 
+#include "http/upload.hpp"
 #include "transport/loop.hpp"
 
 namespace tether::detail {
@@ -100,6 +101,18 @@ void Engine::Loop::configure(Transfer& t) {
   t.handle_kind = plain_kind(t.method, t.url, t.has_body || t.mime, t);
 }
 
+namespace {
+
+// What Content-Length says: a streamed upload of unknown size is -1 (curl
+// then sends it chunked on HTTP/1.1).
+curl_off_t body_size(const Transfer& t) {
+  if (!t.spec.upload) return static_cast<curl_off_t>(t.payload.size());
+  auto size = t.spec.upload->size();
+  return size ? static_cast<curl_off_t>(*size) : -1;
+}
+
+}  // namespace
+
 void Engine::Loop::configure_body(Transfer& t) {
   CURL* e = t.easy;
   if (t.mime) {
@@ -107,7 +120,7 @@ void Engine::Loop::configure_body(Transfer& t) {
     if (t.method != "POST") curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, t.method.c_str());
   } else if (t.has_body || t.method == "POST") {
     curl_easy_setopt(e, CURLOPT_POST, 1L);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t.payload.size()));
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, body_size(t));
     curl_easy_setopt(e, CURLOPT_READFUNCTION, &Loop::on_read);
     curl_easy_setopt(e, CURLOPT_READDATA, &t);
     curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, &Loop::on_seek);

@@ -179,7 +179,7 @@ enum class Phase {
 };
 enum class BodyMode { kNone, kLength, kChunked };
 enum class ChunkState { kSize, kData, kDataEnd, kTrailer };
-enum class TimerKind { kDelay, kDrip, kAcceptRetry };
+enum class TimerKind { kDelay, kDrip, kAcceptRetry, kSseScript };
 
 // Event i of /sse.
 std::string sse_event(std::uint64_t i) {
@@ -211,6 +211,10 @@ struct Conn {
   bool idle_after = false;     // /stall: go idle once what is queued is written
   bool processing = false;     // inside process_input (no re-entry)
   std::uint32_t served = 0;    // requests dispatched on this connection
+  // Server-sent events: /sse-script and /sse-resume write these parts one per
+  // tick (drip_interval; drip_remaining counts what is left), then close the
+  // connection, or fall silent and keep it open (idle_after).
+  std::vector<std::string> sse_parts;
 };
 
 }  // namespace
@@ -264,6 +268,10 @@ struct TestServer::Impl {
   void on_response_complete(Conn& c);
   void reset_request(Conn& c);
   void on_timer(std::uint64_t id, TimerKind kind);
+  // Server-sent events (/sse-script, /sse-resume).
+  bool sse_route(Conn& c);
+  void sse_start(Conn& c, std::vector<std::string> parts, std::uint64_t interval_ms, bool stall);
+  void sse_tick(Conn& c);
   void update_events(Conn& c);
   void client_closed(Conn& c);
   void close_conn(Conn& c, bool by_server, bool rst = false);
@@ -770,7 +778,9 @@ void TestServer::Impl::dispatch(Conn& c) {
     respond(c, 404, kJson, json({{"type", "NotFound"}, {"message", "no such endpoint"}}));
   };
 
-  if (path == "/ok") {
+  if (sse_route(c)) {
+    // handled: a server-sent events script
+  } else if (path == "/ok") {
     respond(c, 200, {{"Content-Type", "text/plain"}}, "ok");
   } else if (path == "/echo") {
     nlohmann::json headers = nlohmann::json::object();
@@ -1049,6 +1059,7 @@ void TestServer::Impl::on_timer(std::uint64_t id, TimerKind kind) {
   auto it = conns.find(id);
   if (it == conns.end() || it->second->dead) return;
   Conn& c = *it->second;
+  if (kind == TimerKind::kSseScript) return sse_tick(c);
   if (kind == TimerKind::kDelay) {
     c.delay_pending = false;
     respond(c, 200, {{"Content-Type", "text/plain"}}, "ok");
@@ -1064,6 +1075,84 @@ void TestServer::Impl::on_timer(std::uint64_t id, TimerKind kind) {
     }
     flush(c);
   }
+}
+
+// --- Server-sent events: scripted streams -----------------------------------
+
+// /sse-script?body=&chunk=&interval_ms=&end=close|stall&status=&ctype=
+//   `body` (percent-encoded: any bytes, a BOM, CR / CRLF / LF) written in parts
+//   of `chunk` bytes (default: all at once, so a line may split mid-way), one
+//   part every interval_ms (default 10), then the connection closes (the body
+//   is close-delimited) or, with end=stall, stays open and silent. `status`
+//   (default 200; 204 has no body) and `ctype` (default text/event-stream).
+// /sse-resume?events=&per_conn=&retry=&interval_ms=&end=close|stall
+//   events `id: i` / `data: event i` for i from Last-Event-ID + 1 (0 without
+//   one), at most per_conn (default 2) per connection, then a drop (close, or
+//   silence with end=stall); `retry` (ms) is sent first when given. Once all
+//   `events` (default 5) were sent, the next request gets 204 (stop).
+bool TestServer::Impl::sse_route(Conn& c) {
+  const Request& req = c.req;
+  if (req.path != "/sse-script" && req.path != "/sse-resume") return false;
+  auto interval = query_number<std::uint64_t>(req.query, "interval_ms", 10);
+  bool stall = query_param(req.query, "end").value_or("close") == "stall";
+  std::vector<std::string> parts;
+  if (req.path == "/sse-script") {
+    int status = query_number<int>(req.query, "status", 200);
+    if (status == 204 || status < 200 || status > 599) {
+      respond(c, status == 204 ? 204 : 400, {}, "", {}, /*has_length=*/false);
+      return true;
+    }
+    std::string body = query_param(req.query, "body").value_or("");
+    auto chunk =
+        std::max<std::size_t>(1, query_number<std::size_t>(req.query, "chunk", body.size()));
+    for (std::size_t i = 0; i < body.size(); i += chunk) parts.push_back(body.substr(i, chunk));
+    std::string type = query_param(req.query, "ctype").value_or("text/event-stream");
+    sse_start(c, std::move(parts), interval, stall);
+    respond(c, status, {{"Content-Type", type}}, "", {}, /*has_length=*/false);
+    return true;
+  }
+  auto events = query_number<std::uint64_t>(req.query, "events", 5);
+  auto per_conn = std::max<std::uint64_t>(1, query_number<std::uint64_t>(req.query, "per_conn", 2));
+  std::uint64_t first = 0;
+  for (const auto& [name, value] : req.headers) {
+    if (name == "last-event-id") first = parse_number<std::uint64_t>(value).value_or(0) + 1;
+  }
+  if (first >= events) {
+    respond(c, 204, {}, "", {}, /*has_length=*/false);
+    return true;
+  }
+  if (auto retry = query_param(req.query, "retry")) parts.push_back("retry: " + *retry + "\n");
+  for (std::uint64_t i = first; i < std::min(events, first + per_conn); ++i) {
+    parts.push_back("id: " + std::to_string(i) + "\ndata: event " + std::to_string(i) + "\n\n");
+  }
+  sse_start(c, std::move(parts), interval, stall);
+  respond(c, 200, {{"Content-Type", "text/event-stream"}}, "", {}, /*has_length=*/false);
+  return true;
+}
+
+void TestServer::Impl::sse_start(Conn& c, std::vector<std::string> parts, std::uint64_t interval_ms,
+                                 bool stall) {
+  // Close-delimited: the connection's end is the stream's end.
+  c.close_after = !stall;
+  c.idle_after = stall;
+  c.drip_offset = 0;
+  c.drip_remaining = parts.size();
+  c.sse_parts = std::move(parts);
+  c.drip_interval = std::chrono::milliseconds(interval_ms);
+  if (c.req.head) {
+    c.drip_remaining = 0;
+  } else if (c.drip_remaining > 0) {
+    timers.emplace(Clock::now() + c.drip_interval, std::pair{c.id, TimerKind::kSseScript});
+  }
+}
+
+void TestServer::Impl::sse_tick(Conn& c) {
+  if (c.drip_remaining == 0) return;
+  c.out += c.sse_parts[c.drip_offset++];
+  if (--c.drip_remaining > 0) {
+    timers.emplace(Clock::now() + c.drip_interval, std::pair{c.id, TimerKind::kSseScript});
+  }
+  flush(c);
 }
 
 void TestServer::Impl::client_closed(Conn& c) {

@@ -22,6 +22,17 @@
 //   /sse?events=n&interval_ms=ms  text/event-stream with Content-Length: n events
 //                             (default 3) "event: tick\ndata: event <i>\n\n", one every ms
 //                             (default 100), the first one ms after the headers
+//   /sse-script?body=&chunk=&interval_ms=&end=close|stall&status=&ctype=
+//                             `body` (any bytes, percent-encoded) in parts of `chunk`
+//                             bytes, one every interval_ms (default 10), no
+//                             Content-Length; then close, or stay open and silent
+//                             (end=stall). status (204: no body), ctype (default
+//                             text/event-stream)
+//   /sse-resume?events=&per_conn=&retry=&interval_ms=&end=close|stall
+//                             "id: i\ndata: event i\n\n" for i from Last-Event-ID + 1
+//                             (0 without one), per_conn (default 2) per connection,
+//                             then a drop (close, or silence with end=stall); "retry:"
+//                             first when given; 204 once all `events` (default 5) went
 //   /reset                    after reading the request, close with RST (SO_LINGER {1,0})
 //   /close                    after reading the request, close without answering
 //   /reset-mid-body           headers with Content-Length 1000, 16 body bytes, then RST
