@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tether/client.hpp"
+#include "tether/testing.hpp"
 #include "transport/engine.hpp"
 
 namespace tether::detail {
@@ -21,10 +22,16 @@ struct EngineOwner {
   EngineOwner& operator=(const EngineOwner&) = delete;
 
   const ClientOptions options;
-  std::shared_ptr<Engine> engine = Engine::start();
+  std::shared_ptr<Engine> engine =
+      Engine::start(options.transport ? options.transport->attach() : nullptr, cookie_file());
   // Aborted when the last client goes: settles every request of the engine
   // whatever its stage (in an interceptor, in back-off, in flight).
   AbortController closing;
+  // Cookies: the jar's file for Engine::start (nullopt: no jar).
+  std::optional<std::string> cookie_file() const {
+    if (!options.cookies && options.cookie_file.empty()) return std::nullopt;
+    return options.cookie_file;
+  }
   ~EngineOwner() {
     try {
       closing.abort({"AbortError", "client destroyed"});

@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "transport/cookies.hpp"
 #include "transport/engine.hpp"
 
 namespace tether::detail {
@@ -127,6 +128,10 @@ struct Engine::Loop {
   std::vector<Command> queue;  // guarded by mu
   bool stopped = false;        // guarded by mu: the loop has exited, posts go elsewhere
   bool shutdown_requested = false;
+
+  // Cookies: the client's jar (null: cookies off); the loop's thread only,
+  // once the thread runs.
+  std::unique_ptr<CookieJar> cookie_jar;
 
  private:
   // mailbox.cpp
