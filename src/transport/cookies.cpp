@@ -2,10 +2,13 @@
 // read, clear and save it on the loop's thread.
 #include "transport/cookies.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
-#include <fstream>
+#include <cstring>
 #include <future>
-#include <sstream>
 
 #include "transport/loop.hpp"
 
@@ -80,27 +83,30 @@ void CookieJar::save() {
   if (file_.empty()) {
     throw Error(ErrorCode::BadOptionValue, "tether: save_cookies needs ClientOptions::cookie_file");
   }
-  // Written here rather than by curl's FLUSH, which reports no failure: a jar
-  // that cannot be saved must say so. A temporary file renamed over the old
+  // Written here rather than by curl's FLUSH, which reports no failure (a jar
+  // that cannot be saved must say so) and leaves the file readable by all
+  // (cookies are credentials: 0600). A temporary file renamed over the old
   // one: a crash mid-write never leaves half a jar.
+  std::string text = "# Netscape HTTP Cookie File\n# Written by Tether.\n\n";
   curl_slist* lines = nullptr;
   curl_easy_getinfo(jar_, CURLINFO_COOKIELIST, &lines);
-  std::string tmp = file_ + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << "# Netscape HTTP Cookie File\n# Written by Tether.\n\n";
-    for (curl_slist* l = lines; l; l = l->next) out << l->data << '\n';
-    out.flush();
-    if (!out) {
-      curl_slist_free_all(lines);
-      std::remove(tmp.c_str());
-      throw Error(ErrorCode::BadOptionValue, "tether: cannot write the cookie file " + file_);
-    }
-  }
+  for (curl_slist* l = lines; l; l = l->next) (text += l->data) += '\n';
   curl_slist_free_all(lines);
-  if (std::rename(tmp.c_str(), file_.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error(ErrorCode::BadOptionValue, "tether: cannot write the cookie file " + file_);
+  std::string tmp = file_ + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  bool written = fd >= 0;
+  for (std::size_t done = 0; written && done < text.size();) {
+    auto n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    written = n > 0;
+    done += written ? static_cast<std::size_t>(n) : 0;
+  }
+  if (fd >= 0 && ::close(fd) != 0) written = false;
+  if (!written || std::rename(tmp.c_str(), file_.c_str()) != 0) {
+    std::string why = std::strerror(errno);
+    if (fd >= 0) std::remove(tmp.c_str());
+    throw Error(ErrorCode::BadOptionValue,
+                "tether: cannot write the cookie file " + file_ + ": " + why);
   }
 }
 

@@ -189,6 +189,9 @@ TEST_F(CookieTest, AFileRoundTripsThroughSaveAndDestruction) {
     text << in.rdbuf();
     EXPECT_NE(text.str().find("# Netscape HTTP Cookie File"), std::string::npos);
     EXPECT_NE(text.str().find("\ta\t1"), std::string::npos) << text.str();
+    namespace fs = std::filesystem;
+    EXPECT_EQ(fs::status(saved.path).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write);
   }
   {
     Client client({}, ClientOptions{.cookie_file = on_exit.path.string()});
