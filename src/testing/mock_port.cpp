@@ -156,9 +156,11 @@ void MockPort::deliver(TransferId id) {
     due = it->second.due;
     reply = it->second.reply;
   }
-  if (due == Due::Answer && !reply.failure && redirect(id, reply)) return;
+  std::optional<TransferFailure> refused;
+  if (due == Due::Answer && !reply.failure && redirect(id, reply, refused)) return;
   auto p = take(id);
   if (!p) return;
+  if (refused) return finish(std::move(*p), std::move(*refused));
   bool clarify = p->spec.clarify_timeout_error;
   switch (due) {
     case Due::Timeout:
@@ -182,7 +184,8 @@ void MockPort::deliver(TransferId id) {
   finish(std::move(*p), std::move(outcome));
 }
 
-bool MockPort::redirect(TransferId id, testing::Reply& reply) {
+bool MockPort::redirect(TransferId id, const testing::Reply& reply,
+                        std::optional<TransferFailure>& refused) {
   auto location = reply.headers.get("Location");
   if (!is_redirect_status(reply.status) || !location) return false;
   std::unique_lock lock(mu_);
@@ -202,7 +205,8 @@ bool MockPort::redirect(TransferId id, testing::Reply& reply) {
   RedirectDecision d = decide_redirect(in);
   if (d.action == RedirectDecision::Action::None) return false;
   if (d.action == RedirectDecision::Action::Refuse) {
-    reply.failure = testing::NetworkFailure{d.code, TransportError::None, d.message, true};
+    refused = TransferFailure{d.code, std::move(d.message), RequestPhase::Redirect,
+                              true,   std::nullopt,         TransportError::None};
     return false;
   }
   if (d.drop_credentials) {

@@ -75,8 +75,9 @@ class MockPort final : public TransferHandler, public std::enable_shared_from_th
   void schedule(TransferId id, testing::Reply reply);
   void deliver(TransferId id);
   // Follows a redirect the reply asks for (true), or refuses it (false,
-  // `reply` then carries the failure), or leaves a plain response (false).
-  bool redirect(TransferId id, testing::Reply& reply);
+  // `refused` then holds the failure), or leaves a plain response (false).
+  bool redirect(TransferId id, const testing::Reply& reply,
+                std::optional<TransferFailure>& refused);
   // Removes the transfer; null if it was canceled meanwhile.
   std::optional<Pending> take(TransferId id);
   static void finish(Pending&& p, TransferOutcome&& outcome);

@@ -210,6 +210,7 @@ TEST_F(MockTest, ARedirectIsFollowedAsTheEngineWould) {
   mock->on({.url = "http://h.test/loop"}, Reply{.status = 302, .headers = {{"Location", "/loop"}}});
   auto e = fails(client.get("http://h.test/loop", {.max_redirects = 3}));
   EXPECT_EQ(e.code(), ErrorCode::TooManyRedirects);
+  EXPECT_EQ(e.phase(), RequestPhase::Redirect);
 }
 
 TEST_F(MockTest, WhatAPredicateOrResponderThrowsIsTheRequestsError) {
