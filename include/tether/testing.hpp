@@ -17,8 +17,8 @@
 //
 // Thread-safe: rules may be added and the record read from any thread while
 // requests run. User callbacks (a predicate, a responder) run outside the
-// mock's lock, on the thread that submits the transfer (usually the client's
-// engine thread); what they throw becomes that request's error.
+// mock's lock, on the client's engine thread; what they throw becomes that
+// request's error.
 #pragma once
 
 #include <chrono>
