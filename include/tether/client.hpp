@@ -21,9 +21,11 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tether/body.hpp"
 #include "tether/client_options.hpp"
+#include "tether/cookies.hpp"
 #include "tether/future.hpp"
 #include "tether/interceptors.hpp"
 #include "tether/request.hpp"
@@ -96,6 +98,16 @@ class Client {
 
   // The engine thread as an Executor (for posting work next to the requests).
   std::shared_ptr<Executor> executor() const;
+
+  // Cookies (ClientOptions::cookies; docs/cookies.md). The jar is shared with
+  // the clients create() made from this one. Each call is answered by the
+  // engine thread (and waits for it; from that thread, inline).
+  // A snapshot of the jar (empty when cookies are off).
+  std::vector<Cookie> cookies() const;
+  void clear_cookies();
+  // Writes the jar to ClientOptions::cookie_file; throws Error
+  // (BadOptionValue) when there is no file or it cannot be written.
+  void save_cookies() const;
 
  private:
   friend struct detail::ClientAccess;

@@ -20,6 +20,14 @@ struct RetryBudgetOptions {
   double max_tokens = 100;   // the bucket, full at the start
   double token_ratio = 0.1;  // tokens a success gives back
 };
+#include <memory>
+#include <string>
+
+namespace tether {
+
+namespace testing {
+class MockTransport;
+}  // namespace testing
 
 struct ClientOptions {
   // Each capability adds its group of fields here, every one with a default
@@ -37,6 +45,16 @@ struct ClientOptions {
   std::optional<RetryBudgetOptions> retry_budget = RetryBudgetOptions{};
   // Security: the egress policy (docs/security.md), off by default.
   EgressPolicy egress{};
+  // Test kit (tether/testing.hpp): a mock that answers instead of the
+  // network; null: the network.
+  std::shared_ptr<testing::MockTransport> transport{};
+
+  // Cookies (docs/cookies.md): a cookie jar for this client and the clients
+  // create() makes from it, off unless asked for. A cookie_file (Netscape
+  // format) turns it on too: loaded when the client is built, saved when the
+  // last of its clients goes and by Client::save_cookies().
+  bool cookies = false;
+  std::string cookie_file{};
 };
 
 }  // namespace tether

@@ -12,6 +12,7 @@
 #include "client/retry_budget.hpp"
 #include "tether/client.hpp"
 #include "transport/egress.hpp"
+#include "tether/testing.hpp"
 #include "transport/engine.hpp"
 
 namespace tether::detail {
@@ -24,7 +25,11 @@ struct EngineOwner {
   EngineOwner& operator=(const EngineOwner&) = delete;
 
   const ClientOptions options;
-  std::shared_ptr<Engine> engine = Engine::start(EgressRules::make(options.egress));
+  std::shared_ptr<Engine> engine = Engine::start({
+      .handler = options.transport ? options.transport->attach() : nullptr,
+      .cookie_file = cookie_file(),
+      .egress = EgressRules::make(options.egress),
+  });
   // Aborted when the last client goes: settles every request of the engine
   // whatever its stage (in an interceptor, in back-off, in flight).
   AbortController closing;
@@ -35,6 +40,11 @@ struct EngineOwner {
       options.max_requests || options.max_requests_per_origin
           ? std::make_shared<RequestQueue>(options.max_requests, options.max_requests_per_origin)
           : nullptr;
+  // Cookies: the jar's file for Engine::start (nullopt: no jar).
+  std::optional<std::string> cookie_file() const {
+    if (!options.cookies && options.cookie_file.empty()) return std::nullopt;
+    return options.cookie_file;
+  }
   ~EngineOwner() {
     // Nothing queued starts while the requests below are being aborted.
     if (queue) queue->close();

@@ -4,6 +4,7 @@
 
 #include <future>
 
+#include "transport/cookies.hpp"
 #include "transport/loop.hpp"
 
 namespace tether::detail {
@@ -18,7 +19,7 @@ void init_curl_once() {
 
 }  // namespace
 
-std::shared_ptr<Engine> Engine::start(std::shared_ptr<const EgressRules> egress) {
+std::shared_ptr<Engine> Engine::start(EngineSettings settings) {
   init_curl_once();
   const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
   if (!(info->features & CURL_VERSION_ASYNCHDNS)) {
@@ -27,10 +28,13 @@ std::shared_ptr<Engine> Engine::start(std::shared_ptr<const EgressRules> egress)
                 "engine's loop; build it with the threaded resolver or c-ares");
   }
   auto loop = std::make_shared<Loop>();
-  loop->egress = std::move(egress);
+  loop->egress = std::move(settings.egress);
+  if (settings.cookie_file) {
+    loop->cookie_jar = std::make_unique<CookieJar>(std::move(*settings.cookie_file));
+  }
   loop->thread = std::thread([loop] { loop->run(); });
   loop->thread_id.store(loop->thread.get_id());
-  return std::make_shared<Engine>(std::move(loop));
+  return std::make_shared<Engine>(std::move(loop), std::move(settings.handler));
 }
 
 Engine::~Engine() {
@@ -38,6 +42,11 @@ Engine::~Engine() {
 }
 
 TransferId Engine::submit(TransferSpec spec, TransferDone done) {
+  if (handler_) {
+    TransferId id = loop_->next_id();
+    handler_->submit(id, std::move(spec), std::move(done), weak_from_this());
+    return id;
+  }
   auto t = std::make_unique<Transfer>();
   t->id = loop_->next_id();
   t->spec = std::move(spec);
@@ -66,6 +75,7 @@ TransferId Engine::submit(TransferSpec spec, TransferDone done) {
 }
 
 void Engine::cancel(TransferId id) {
+  if (handler_) return handler_->cancel(id);
   Command c{Command::Kind::Cancel, id, nullptr, {}};
   loop_->push(c);
 }
@@ -109,6 +119,7 @@ void Engine::shutdown() {
     if (loop_->shutdown_requested) return;
     loop_->shutdown_requested = true;
   }
+  if (handler_) handler_->shutdown();  // its failures queue before the loop stops
   Command c{Command::Kind::Shutdown, 0, nullptr, {}};
   loop_->push(c);
   if (running_in_this_thread()) {

@@ -15,6 +15,7 @@
 #include <variant>
 #include <vector>
 
+#include "tether/cookies.hpp"
 #include "tether/error.hpp"
 #include "tether/executor.hpp"
 #include "tether/headers.hpp"
@@ -118,13 +119,31 @@ using TransferDone = std::function<void(TransferOutcome&&)>;
 
 class EgressRules;
 
+// A stand-in for the network (the test kit's MockTransport): an engine given
+// one hands it every transfer instead of curl, and stays the executor. It
+// calls `done` at most once, on the engine's thread (through `loop`), never
+// after cancel(id); shutdown() fails what it still holds as Canceled.
+class TransferHandler {
+ public:
+  virtual ~TransferHandler() = default;
+  virtual void submit(TransferId id, TransferSpec spec, TransferDone done,
+                      std::weak_ptr<Executor> loop) = 0;
+  virtual void cancel(TransferId id) = 0;
+  virtual void shutdown() = 0;
+};
+
+// What a client fixes in its engine when it starts it.
+struct EngineSettings {
+  std::shared_ptr<TransferHandler> handler{};  // transfers go here, not to curl
+  std::optional<std::string> cookie_file{};    // a cookie jar ("": in memory only)
+  std::shared_ptr<const EgressRules> egress{}; // checked on every connection
+};
+
 class Engine final : public Executor, public std::enable_shared_from_this<Engine> {
  public:
   // Starts the loop thread. Throws Error(BadOptionValue) if libcurl lacks an
   // asynchronous resolver (a blocking one would stall the loop).
-  // `egress`: the client's egress policy, checked on every connection (null:
-  // none).
-  static std::shared_ptr<Engine> start(std::shared_ptr<const EgressRules> egress = nullptr);
+  static std::shared_ptr<Engine> start(EngineSettings settings = {});
   ~Engine() override;
 
   // Any thread. Queues a transfer; the returned id cancels it.
@@ -153,13 +172,23 @@ class Engine final : public Executor, public std::enable_shared_from_this<Engine
   // call it from the loop thread), so a test waits on a phase, not a sleep.
   std::vector<RequestPhase> transfer_phases();
 
+  // The cookie jar (cookies.cpp), answered on the loop's thread (inline from
+  // it). Without a jar: no cookies, clear does nothing, save throws.
+  std::vector<Cookie> cookies();
+  void clear_cookies();
+  // Writes the jar to its file; throws Error(BadOptionValue) saying why not.
+  void save_cookies();
+
   // The loop thread's state (curl handles, epoll, the queue). The thread holds
   // it too, so an Engine destroyed on its own loop thread is safe.
   struct Loop;
-  explicit Engine(std::shared_ptr<Loop> loop) noexcept : loop_(std::move(loop)) {}
+  explicit Engine(std::shared_ptr<Loop> loop,
+                  std::shared_ptr<TransferHandler> handler = nullptr) noexcept
+      : loop_(std::move(loop)), handler_(std::move(handler)) {}
 
  private:
   std::shared_ptr<Loop> loop_;
+  std::shared_ptr<TransferHandler> handler_;  // null: curl moves the bytes
 };
 
 }  // namespace tether::detail

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "transport/egress.hpp"
+#include "transport/cookies.hpp"
 #include "transport/engine.hpp"
 
 namespace tether::detail {
@@ -144,6 +145,10 @@ struct Engine::Loop {
   bool shutdown_requested = false;
   // Security: the client's egress policy (set before the thread starts; null: none).
   std::shared_ptr<const EgressRules> egress;
+
+  // Cookies: the client's jar (null: cookies off); the loop's thread only,
+  // once the thread runs.
+  std::unique_ptr<CookieJar> cookie_jar;
 
  private:
   // mailbox.cpp

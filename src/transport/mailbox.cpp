@@ -137,6 +137,14 @@ void Engine::Loop::shutdown_all() {
     auto failure = t.make_failure(ErrorCode::Canceled, "canceled");
     complete(t, std::move(failure));
   }
+  // Cookies: a jar with a file is saved as its client goes (what fails here
+  // cannot be reported; save_cookies() can).
+  if (cookie_jar && !cookie_jar->file().empty()) {
+    try {
+      cookie_jar->save();
+    } catch (...) {
+    }
+  }
   // Drain what is queued (continuations of those failures among it), then
   // close the queue: later posts go to the default executor.
   for (;;) {

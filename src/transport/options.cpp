@@ -231,6 +231,7 @@ void Engine::Loop::configure_transport(Transfer& t) {
 void Engine::Loop::set_pointers(Transfer& t) {
   CURL* e = t.easy;
   curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
+  if (cookie_jar) cookie_jar->attach(e);  // (here: a reused handle skips configure)
   curl_easy_setopt(e, CURLOPT_URL, t.url.c_str());
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);

@@ -1,6 +1,7 @@
-// ApiClient against the project's test server and httpbin: unwrapping,
-// status errors and domain errors, aborts through Latest, bad input, and the
-// request encodings as a server sees them.
+// ApiClient against the project's test server and httpbin: unwrapping, aborts
+// through Latest reaching the socket, bad input, and the request encodings as
+// a server sees them. (Status and domain errors, timeouts and cancellation
+// without a socket: tests/unit/api_client_mock_test.cpp.)
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -16,7 +17,6 @@
 #include "support/external_servers.hpp"
 #include "support/test_server.hpp"
 #include "tether/api_client.hpp"
-#include "tether/coroutine.hpp"
 #include "tether/latest.hpp"
 
 using namespace std::chrono_literals;
@@ -152,48 +152,6 @@ TEST_F(ApiClientTest, FormIsMultipartPostWhateverTheCallerSaid) {
   EXPECT_NE(data.json()["body"].get<std::string>().find("*hi*"), std::string::npos);
 }
 
-TEST_F(ApiClientTest, StatusErrorIsAServerErrorWithTheRawBodyAsRootCause) {
-  ApiError e = fails(api.make_request({.url = server.url("/status/503")}));
-  EXPECT_EQ(e.data, (json{{"type", "ServerError"}, {"message", kUnexpected}}));
-  EXPECT_EQ(e.status.code, 503);
-  EXPECT_EQ(e.status.text, "Service Unavailable");
-  EXPECT_FALSE(e.status.is_abort);
-  ASSERT_TRUE(std::holds_alternative<Data>(e.root_cause));
-  EXPECT_EQ(std::get<Data>(e.root_cause).json(), (json{{"status", 503}}));
-  ASSERT_TRUE(e.response && e.request);
-  EXPECT_EQ(e.response->status, 503);
-  EXPECT_EQ(e.request->url, server.url("/status/503"));
-}
-
-TEST_F(ApiClientTest, TextErrorBodyIsTheRootCause) {
-  ApiError e =
-      fails(api.make_request({.url = server.url("/status/500"), .params = {{"body", "boom"}}}));
-  EXPECT_EQ(e.data["type"], "ServerError");
-  EXPECT_EQ(std::get<Data>(e.root_cause).text(), "boom");
-}
-
-TEST_F(ApiClientTest, DomainErrorIsMergedIntoData) {
-  const json domain = {{"type", "App.Comment.TooLong"}, {"message", "Too long."}, {"limit", 5}};
-  ApiError e =
-      fails(api.make_request({.url = server.url("/status/422"),
-                              .params = {{"body", domain.dump()}, {"ctype", "application/json"}}}));
-  EXPECT_EQ(e.data, domain);
-  EXPECT_EQ(e.status.code, 422);
-  EXPECT_TRUE(std::holds_alternative<std::monostate>(e.root_cause));
-  // The test server's own 404 is a domain error too.
-  ApiError missing = fails(api.make_request({.url = server.url("/no/such/thing")}));
-  EXPECT_EQ(missing.data["type"], "NotFound");
-  EXPECT_EQ(missing.status.code, 404);
-}
-
-TEST_F(ApiClientTest, NonSuccessLetThroughByTheClientIsStillAServerError) {
-  Client lenient(tether::RequestConfig{.validate_status = [](int) { return true; }});
-  ApiClient api_over(lenient);
-  ApiError e = fails(api_over.make_request({.url = server.url("/status/409")}));
-  EXPECT_EQ(e.data["type"], "ServerError");
-  EXPECT_EQ(e.status.code, 409);
-}
-
 TEST_F(ApiClientTest, LatestAbortsTheRequestItSupersedes) {
   tether::Latest latest;
   auto first =
@@ -216,35 +174,6 @@ TEST_F(ApiClientTest, AnAlreadyAbortedSignalIsAnAbort) {
   ApiError e =
       fails(api.make_request({.url = server.url("/ok"), .signal = tether::AbortSignal::abort()}));
   EXPECT_TRUE(e.status.is_abort);
-}
-
-TEST_F(ApiClientTest, AClientDefaultCancelTokenIsAnAbort) {
-  auto source = tether::CancelToken::source();
-  Client client({.cancel_token = source.token});
-  ApiClient over(client);
-  auto pending = over.make_request({.url = server.url("/headers-never?t=token1")});
-  ASSERT_TRUE(server.wait_for_request("t=token1", 30s));
-  source.cancel("user left");
-  ApiError e = fails(std::move(pending));
-  EXPECT_TRUE(e.status.is_abort);
-  EXPECT_EQ(e.data["type"], "TransportError");
-}
-
-// fetch() names a timed-out signal's rejection "TimeoutError": not an abort.
-TEST_F(ApiClientTest, ATimeoutSignalIsNotAnAbort) {
-  ApiError e = fails(api.make_request(
-      {.url = server.url("/headers-never"), .signal = tether::AbortSignal::timeout(100ms)}));
-  EXPECT_EQ(e.data["type"], "TransportError");
-  EXPECT_FALSE(e.status.is_abort);
-}
-
-TEST_F(ApiClientTest, TimeoutIsATransportErrorButNotAnAbort) {
-  Client impatient(tether::RequestConfig{.timeout = 200ms});
-  ApiClient api_over(impatient);
-  ApiError e = fails(api_over.make_request({.url = server.url("/headers-never")}));
-  EXPECT_EQ(e.data["type"], "TransportError");
-  EXPECT_FALSE(e.status.is_abort);
-  EXPECT_TRUE(std::get<tether::Error>(e.root_cause).is_timeout());
 }
 
 TEST_F(ApiClientTest, RefusedConnectionIsATransportError) {
@@ -276,23 +205,6 @@ TEST_F(ApiClientTest, BadInputIsAnApiErrorToo) {
   EXPECT_EQ(server.accepted_count(), 0u);  // nothing bad was sent
 }
 
-TEST_F(ApiClientTest, UndecodableJsonIsATransportError) {
-  ApiError e =
-      fails(api.make_request({.url = server.url("/status/200"),
-                              .params = {{"body", "{nope"}, {"ctype", "application/json"}}}));
-  EXPECT_EQ(e.data["type"], "TransportError");
-  EXPECT_FALSE(e.status.is_abort);
-  EXPECT_EQ(std::get<tether::Error>(e.root_cause).code(), tether::ErrorCode::BadResponse);
-  ASSERT_TRUE(e.response.has_value());
-  EXPECT_EQ(e.response->data.text(), "{nope");
-  // The same body with an error status: a ServerError whose root cause is the text.
-  ApiError status_error =
-      fails(api.make_request({.url = server.url("/status/500"),
-                              .params = {{"body", "{nope"}, {"ctype", "application/json"}}}));
-  EXPECT_EQ(status_error.data["type"], "ServerError");
-  EXPECT_EQ(std::get<Data>(status_error.root_cause).text(), "{nope");
-}
-
 TEST_F(ApiClientTest, BuiltOverAConfiguredClient) {
   Client configured(
       tether::RequestConfig{.base_url = server.url("/"),
@@ -311,14 +223,6 @@ TEST_F(ApiClientTest, BuiltOverAConfiguredClient) {
   Data form = ok(over.make_request({.url = "echo", .form = tether::Form{{"a", "1"}}}));
   const std::string type = form.json()["headers"]["content-type"];
   EXPECT_EQ(type.rfind("multipart/form-data", 0), 0u) << type;
-}
-
-TEST_F(ApiClientTest, ErrorsPrintWithoutSecrets) {
-  const std::string url =
-      "http://user:hunter2@127.0.0.1:" + std::to_string(server.port()) + "/status/500";
-  ApiError e = fails(api.make_request({.url = url}));
-  EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos) << e.what();
-  EXPECT_EQ(e.to_json().dump().find("hunter2"), std::string::npos) << e.to_json().dump();
 }
 
 // ---- httpbin: the encodings as a third-party server parses them -------------
@@ -394,22 +298,6 @@ TEST_F(ApiClientTest, AnEmptyJsonTypedBodyIsJsonNull) {
   EXPECT_TRUE(empty.json().is_null());
 }
 
-// The Future's error is the underlying tether::Error; the ApiError is its cause().
-TEST_F(ApiClientTest, AnAbortedRequestKeepsItsCancellationIdentity) {
-  tether::Latest latest;
-  auto first =
-      api.make_request({.url = server.url("/headers-never?t=identity1"), .signal = latest.next()});
-  ASSERT_TRUE(server.wait_for_request("t=identity1", 30s));
-  auto second = api.make_request({.url = server.url("/ok?t=identity2"), .signal = latest.next()});
-  auto r = first.result();
-  ASSERT_FALSE(r);
-  EXPECT_TRUE(r.error().is_cancel());
-  EXPECT_EQ(r.error().code(), tether::ErrorCode::Canceled);
-  EXPECT_TRUE(r.error().reason().has_value());
-  EXPECT_TRUE(tether::is_cancel(r.error().cause()));
-  EXPECT_EQ(ok(std::move(second)).text(), "ok");
-}
-
 TEST_F(ApiClientTest, GetThrowsTheApiError) {
   std::string gone_url;
   {
@@ -446,30 +334,4 @@ TEST_F(ApiClientTest, GetThrowsTheApiError) {
   auto bad_input = api.make_request({.url = "ftp://127.0.0.1/x"}).result();
   ASSERT_FALSE(bad_input);
   EXPECT_NE(bad_input.error().code(), tether::ErrorCode::Unknown);
-}
-
-namespace {
-tether::Future<std::string> await_type(ApiClient& api, ApiRequest request) {
-  try {
-    co_await api.make_request(std::move(request));
-    co_return "none";
-  } catch (const ApiError& e) {
-    co_return e.data["type"].get<std::string>();
-  }
-}
-}  // namespace
-
-TEST_F(ApiClientTest, CoAwaitThrowsTheApiError) {
-  EXPECT_EQ(await_type(api, {.url = server.url("/status/503")}).get(), "ServerError");
-}
-
-// A request's param replaces the Client's default of the same name.
-TEST_F(ApiClientTest, ARequestParamWinsOverTheClientDefault) {
-  Client client({.params = {{"page", 1}, {"size", 10}}});
-  ApiClient over(client);
-  Data data = ok(over.make_request({.url = server.url("/echo"), .params = {{"page", 2}}}));
-  const auto target = data.json()["target"].get<std::string>();
-  EXPECT_EQ(target.find("page=1"), std::string::npos) << target;
-  EXPECT_NE(target.find("page=2"), std::string::npos) << target;
-  EXPECT_NE(target.find("size=10"), std::string::npos) << target;
 }

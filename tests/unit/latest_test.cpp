@@ -1,7 +1,9 @@
 // Latest and Debouncer: state-based tests (condition waits, no sleeps).
 #include "tether/latest.hpp"
 
+#include "tether/client.hpp"
 #include "tether/executor.hpp"
+#include "tether/testing.hpp"
 
 #include <gtest/gtest.h>
 
@@ -428,4 +430,27 @@ TEST(Debouncer, AHugeQuietPeriodDoesNotOverflow) {
   BlockedExecutor::drain();
   EXPECT_TRUE(debounce.pending());
   EXPECT_TRUE(debounce.cancel());
+}
+
+// Latest over a Client whose answers are mocked: no socket needed to see the
+// superseded request settle Canceled and its pending answer dropped.
+TEST(LatestOverMock, ANewRequestDropsThePendingAnswerOfTheOldOne) {
+  using tether::testing::Reply;
+  auto mock = tether::testing::MockTransport::create();
+  mock->on({.url = "http://api.test/q?v=1"}, Reply::hang());
+  mock->on({.url = "http://api.test/q?v=2"}, Reply::text(200, "two"));
+  tether::Client client({}, {.transport = mock});
+  Latest latest;
+  auto first = client.get("http://api.test/q?v=1", {.signal = latest.next()});
+  ASSERT_TRUE(mock->wait_for_requests(1, 30s));
+  EXPECT_EQ(mock->pending(), 1u);
+  auto second = client.get("http://api.test/q?v=2", {.signal = latest.next()});
+  auto r1 = first.result();
+  ASSERT_FALSE(r1);
+  EXPECT_TRUE(r1.error().is_cancel());
+  EXPECT_EQ(r1.error().phase(), tether::RequestPhase::AwaitHeaders);
+  auto r2 = second.result();
+  ASSERT_TRUE(r2) << r2.error().what();
+  EXPECT_EQ(r2.value().data.text(), "two");
+  EXPECT_EQ(mock->pending(), 0u);
 }
