@@ -25,6 +25,9 @@ struct EngineOwner {
   // Aborted when the last client goes: settles every request of the engine
   // whatever its stage (in an interceptor, in back-off, in flight).
   AbortController closing;
+  // --- observability: shared by the requests (which may outlive the client) ---
+  std::shared_ptr<const EventHook> event_hook =
+      options.on_event ? std::make_shared<const EventHook>(options.on_event) : nullptr;
   ~EngineOwner() {
     try {
       closing.abort({"AbortError", "client destroyed"});

@@ -71,7 +71,8 @@ class Pipeline final : public RequestState {
                                     " (not retried: part of the body was already delivered to "
                                     "on_response/on_data)")
                     .with_request(e.config(), e.phase(), e.maybe_delivered())
-                    .with_transport(e.transport());
+                    .with_transport(e.transport())
+                    .with_transfer(e.transfer());
     return e.response() ? out.with_response(*e.response()) : out;
   }
 
@@ -174,14 +175,24 @@ class Pipeline final : public RequestState {
                            (e.code() == ErrorCode::Timeout || e.code() == ErrorCode::TimedOut) &&
                            std::string_view(e.what()).rfind("timeout of ", 0) == 0;
       if (!whole_timeout) return finish(e);
-      return finish(
-          whole_timeout_error(*config).with_request(config, e.phase(), e.maybe_delivered()));
+      return finish(whole_timeout_error(*config)
+                        .with_request(config, e.phase(), e.maybe_delivered())
+                        .with_transfer(e.transfer()));
     }
     auto due = Clock::now() + *delay;
     // A back-off that would outlast the whole-request timeout ends now, with
     // the error the request has (not a timeout it would only wait for).
     if (deadline_ && due >= *deadline_) return finish(e);
     if (!enter(Stage::Backoff)) return;
+    if (observer()) {
+      RequestEvent retried;
+      retried.kind = EventKind::Retried;
+      retried.phase = e.phase();
+      retried.attempt = tries_ + 1;
+      retried.delay = *delay;
+      retried.error = &e;
+      notify(retried);
+    }
     auto id = TimerService::instance().schedule(due, [self = self()] {
       self->engine()->post([self] {
         self->timer_fired();
@@ -245,9 +256,12 @@ Future<Response> run_request(const EngineOwner& owner, PreparedConfig&& prepared
   AbortSignal signal = request_signal(prepared.config);
   bool plain = interceptors.request.size() == 0 && interceptors.response.size() == 0 &&
                (!prepared.config.retry || prepared.config.retry->retries <= 0);
+  auto observer = make_observer(owner.event_hook, prepared.config);
   if (!plain) {
-    return std::make_shared<Pipeline>(owner.engine, std::move(prepared), interceptors)
-        ->start(signal, owner.closing.signal());
+    auto pipeline = std::make_shared<Pipeline>(owner.engine, std::move(prepared), interceptors);
+    pipeline->observe(std::move(observer));
+    pipeline->notify_started();
+    return pipeline->start(signal, owner.closing.signal());
   }
   // The plain request: one try, settled by the state itself. It never waits
   // outside the engine, whose shutdown fails its transfer, so it does not
@@ -255,6 +269,8 @@ Future<Response> run_request(const EngineOwner& owner, PreparedConfig&& prepared
   auto state = std::make_shared<RequestState>(owner.engine, std::move(prepared.config),
                                               std::move(prepared.default_header_names));
   Future<Response> future = state->future();
+  state->observe(std::move(observer));
+  state->notify_started();
   state->watch(signal, AbortSignal{});
   if (!state->settled()) start_transfer(state);
   return future;

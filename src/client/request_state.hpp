@@ -14,11 +14,14 @@
 #include <vector>
 
 #include "abort/timer_service.hpp"
+#include "observe/observer.hpp"
 #include "tether/future.hpp"
 #include "tether/response.hpp"
 #include "transport/engine.hpp"
 
 namespace tether::detail {
+
+struct RequestEnding;  // observe/request_events.hpp
 
 class RequestState : public std::enable_shared_from_this<RequestState> {
  public:
@@ -79,6 +82,18 @@ class RequestState : public std::enable_shared_from_this<RequestState> {
   // Takes it (the Error keeps the one reference: nothing here outlives it).
   std::exception_ptr take_user_error();
 
+  // --- observability (observe/request_events.cpp) ---
+  // Set once, before watch(): the request's link to the client's event hook
+  // (null: no hook, and every notify below is one branch).
+  void observe(std::shared_ptr<const RequestObserver> observer) { observer_ = std::move(observer); }
+  const std::shared_ptr<const RequestObserver>& observer() const noexcept { return observer_; }
+  // Engine thread: emits `event` (Retried, Hedged, Queued, Dequeued, …).
+  void notify(RequestEvent& event) const {
+    if (observer_) observer_->emit(event);
+  }
+  // Any thread: Started, delivered on the engine thread before anything else.
+  void notify_started();
+
  private:
   bool claim() noexcept { return stage_.exchange(Stage::Settled) != Stage::Settled; }
   void release();
@@ -102,6 +117,12 @@ class RequestState : public std::enable_shared_from_this<RequestState> {
   AbortRegistration closing_registration_;
   AbortSignal watched_;                  // the signal `registration_` is on
   AbortRegistration late_registration_;  // watch_also's
+
+  // --- observability ---
+  // The winner of settle(): Aborted (for an abort) and Finished, on the
+  // engine thread (posted there from any other).
+  void notify_end(RequestEnding&& ending);
+  std::shared_ptr<const RequestObserver> observer_;
 };
 
 }  // namespace tether::detail

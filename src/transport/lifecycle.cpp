@@ -69,6 +69,8 @@ std::unique_ptr<Transfer> Engine::Loop::detach(Transfer& t) {
 }
 
 void Engine::Loop::complete(Transfer& t, TransferOutcome&& outcome) {
+  // Read while the handle is still the transfer's (detach hands it back).
+  std::visit([&t](auto& o) { o.transfer = t.read_info(); }, outcome);
   auto owned = detach(t);
   if (auto* failure = std::get_if<TransferFailure>(&outcome)) {
     owned->set_phase(failure->phase);
@@ -170,8 +172,10 @@ bool Engine::Loop::follow_redirect(Transfer& t) {
     t.spec.headers.remove("Content-Type");
     t.spec.headers.remove("Content-Length");
   }
+  t.redirect_time += t.read_info().total;
   t.method = std::move(d.method);
   t.url = std::move(d.url);
+  t.notify_redirect(status);
   int redirects = t.result.redirects + 1;
   t.result = TransferResult{};
   t.result.redirects = redirects;
