@@ -103,7 +103,7 @@ struct Transfer {
     return spec.timeout.count() > 0 && now - started >= spec.timeout;
   }
   // --- observability (transfer_info.cpp) ---
-  Clock::time_point submitted;                 // handed to Engine::submit
+  Clock::time_point submitted;                // handed to Engine::submit
   std::chrono::microseconds redirect_time{};  // the hops before this one
   void notify_phase(RequestPhase p);
   void notify_redirect(long status);
