@@ -71,6 +71,9 @@ void add_options(CLI::App& app, Options& o) {
   app.add_flag("--http2", o.http2, "Use HTTP/2 (ALPN over TLS, Upgrade on http://)");
   app.add_option("--auth", o.auth, "Basic auth credentials, user:pass");
   app.add_option("--proxy", o.proxy, "Proxy URL, e.g. http://127.0.0.1:3128");
+  app.add_flag("--timing", o.timing,
+               "Show where the time went (DNS, connect, TLS, server, transfer), bytes and "
+               "connection reuse, on stderr (-v shows it too)");
 }
 
 int run_demo(const std::vector<std::string>& rest) {

@@ -26,6 +26,8 @@ struct Options {
   bool http2 = false;     // HTTP/2 (ALPN over TLS, Upgrade on http://)
   std::string auth{};     // user:pass (basic)
   std::string proxy{};    // proxy URL
+  // --- observability ---
+  bool timing = false;  // --timing (and -v): where the time went, on stderr
 };
 
 // Runs the request the options describe; returns the exit code.

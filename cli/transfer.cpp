@@ -3,6 +3,7 @@
 // code.
 #include <unistd.h>
 
+#include <cstdlib>
 #include <deque>
 #include <iostream>
 
@@ -17,6 +18,7 @@
 #include "output.hpp"
 #include "progress.hpp"
 #include "request_config.hpp"
+#include "timing.hpp"
 
 namespace tether::cli {
 namespace {
@@ -178,6 +180,14 @@ int on_failure(const Options& o, const Style& style, const RequestConfig& cfg, c
   return exit_code_for(error);
 }
 
+// On stderr, so that the body on stdout stays as it came.
+void show_timings(const Outcome& outcome) {
+  const TransferInfo& info =
+      outcome.result ? outcome.result.value().transfer : outcome.result.error().transfer();
+  bool color = isatty(STDERR_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
+  std::cerr << render_timings(info, color);
+}
+
 }  // namespace
 
 int run_request(const Options& o) {
@@ -204,9 +214,11 @@ int run_request(const Options& o) {
   BodySink sink(o);
   ProgressBar bar(sink.download() && isatty(STDERR_FILENO) == 1);
   Outcome outcome = pump(cfg, o, style, sink, bar, controller);
-  if (outcome.result) return on_success(o, style, outcome.result.value(), outcome, sink, bar);
-  return on_failure(o, style, cfg, outcome.result.error(), outcome, sink, bar,
-                    watcher.interrupted());
+  int code = outcome.result ? on_success(o, style, outcome.result.value(), outcome, sink, bar)
+                            : on_failure(o, style, cfg, outcome.result.error(), outcome, sink, bar,
+                                         watcher.interrupted());
+  if (o.verbose || o.timing) show_timings(outcome);
+  return code;
 }
 
 }  // namespace tether::cli

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <optional>
 #include "tether/egress.hpp"
+#include "tether/events.hpp"
 
 namespace tether {
 
@@ -55,6 +56,10 @@ struct ClientOptions {
   // last of its clients goes and by Client::save_cookies().
   bool cookies = false;
   std::string cookie_file{};
+  // --- observability: the event hook (docs/observability.md) ---
+  // Hears every request of this client (and of the clients create() makes
+  // from it); empty: no event is built, at the cost of one branch.
+  EventHook on_event{};
 };
 
 }  // namespace tether

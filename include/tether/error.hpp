@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tether/abort.hpp"
+#include "tether/timings.hpp"
 
 namespace tether {
 
@@ -127,6 +128,13 @@ class Error : public std::exception {
   Error with_cause(std::exception_ptr cause, bool thrown_as_cause) const;
   // Whether the throwing paths throw cause() rather than this Error.
   bool thrown_as_cause() const noexcept;
+
+  // --- observability ---
+  // What the network did before the failure (timings, bytes, reuse);
+  // available is false for an abort, whose Error is built on the aborting
+  // thread without touching the transfer, and for a failure before the network.
+  const TransferInfo& transfer() const noexcept;
+  Error with_transfer(const TransferInfo& transfer) const;
 
   // {"name", "code", "message", "phase", "maybe_delivered"} plus "transport"
   // for a transport failure, "reason" for cancellations, "status" with a

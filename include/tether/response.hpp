@@ -6,6 +6,7 @@
 #include "tether/data.hpp"
 #include "tether/headers.hpp"
 #include "tether/request.hpp"
+#include "tether/timings.hpp"
 
 namespace tether {
 
@@ -19,6 +20,8 @@ struct Response {
   std::string url{};           // the final URL, after redirects
   int redirects = 0;           // how many were followed
   std::string http_version{};  // "1.1" or "2"
+  // --- observability ---
+  TransferInfo transfer{};  // timings, bytes, connection reuse (docs/observability.md)
 
   // fetch's response.ok: the status is 2xx.
   bool ok() const noexcept { return status >= 200 && status < 300; }

@@ -11,6 +11,7 @@
 #include "tether/config.hpp"          // IWYU pragma: export
 #include "tether/data.hpp"            // IWYU pragma: export
 #include "tether/error.hpp"           // IWYU pragma: export
+#include "tether/events.hpp"          // IWYU pragma: export
 #include "tether/executor.hpp"        // IWYU pragma: export
 #include "tether/flow.hpp"            // IWYU pragma: export
 #include "tether/future.hpp"          // IWYU pragma: export
@@ -24,3 +25,4 @@
 #include "tether/scope.hpp"           // IWYU pragma: export
 #include "tether/sse.hpp"             // IWYU pragma: export
 #include "tether/sse_parser.hpp"      // IWYU pragma: export
+#include "tether/timings.hpp"         // IWYU pragma: export

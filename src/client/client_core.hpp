@@ -45,6 +45,9 @@ struct EngineOwner {
     if (!options.cookies && options.cookie_file.empty()) return std::nullopt;
     return options.cookie_file;
   }
+  // --- observability: shared by the requests (which may outlive the client) ---
+  std::shared_ptr<const EventHook> event_hook =
+      options.on_event ? std::make_shared<const EventHook>(options.on_event) : nullptr;
   ~EngineOwner() {
     // Nothing queued starts while the requests below are being aborted.
     if (queue) queue->close();

@@ -45,6 +45,7 @@ Response make_response(TransferResult&& r, const RequestConfig& config) {
   response.url = std::move(r.url);
   response.redirects = r.redirects;
   response.http_version = std::move(r.http_version);
+  response.transfer = r.transfer;
   response.data = unwrap(config, content_type, std::move(r.body));
   for (const auto& transform : config.transform_response) {
     if (transform) response.data = transform(std::move(response.data), response.headers);
@@ -59,6 +60,7 @@ Result<Response> failed(TransferFailure&& failure,
                     ? Error::canceled({"AbortError", "client destroyed"})
                     : Error(failure.code, failure.message).with_transport(failure.transport);
   if (user_error) error = Error::from_exception(user_error);
+  error = error.with_transfer(failure.transfer);
   if (failure.response) {
     try {
       Response partial = make_response(std::move(*failure.response), *config);
@@ -82,7 +84,10 @@ Result<Response> validated(Response&& response,
                                                                    : ErrorCode::BadResponse;
   Error error(code, "Request failed with status code " + std::to_string(response.status));
   response.config = *config;
-  return error.with_request(config, RequestPhase::Body, true).with_response(std::move(response));
+  TransferInfo transfer = response.transfer;
+  return error.with_request(config, RequestPhase::Body, true)
+      .with_response(std::move(response))
+      .with_transfer(transfer);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "client/client_core.hpp"
 #include "client/decode.hpp"
 #include "http/upload.hpp"
+#include "core/redact.hpp"
 
 namespace tether::detail {
 
@@ -83,6 +84,25 @@ std::variant<TransferSpec, Error> spec_for(const RequestState& state,
   }
 }
 
+// The loop's events for this try (phase changes, redirects), quiet once the
+// request is settled (its Finished is on its way).
+void observe_transfer(TransferSpec& spec, const std::shared_ptr<RequestState>& state,
+                      std::uint64_t try_number) {
+  if (!spec.extras) spec.extras = std::make_unique<TransferSpec::Extras>();
+  spec.extras->on_event = [weak = std::weak_ptr<RequestState>(state),
+                           attempt = static_cast<int>(try_number)](RequestEvent& event) {
+    auto state = weak.lock();
+    if (!state || state->settled()) return;
+    event.attempt = attempt;
+    std::string next;
+    if (event.kind == EventKind::Redirected) {
+      next = redact_userinfo(std::string(event.url));
+      event.url = next;
+    }
+    state->notify(event);
+  };
+}
+
 }  // namespace
 
 void start_transfer(const std::shared_ptr<RequestState>& state,
@@ -107,6 +127,7 @@ void start_transfer(const std::shared_ptr<RequestState>& state,
   }
   std::uint64_t try_number = state->begin_try(spec.status);
   if (state->settled()) return;  // aborted meanwhile: open nothing
+  if (state->observer()) observe_transfer(spec, state, try_number);
   if (state->queue()) return queue_transfer(state, try_number, std::move(spec));
   submit_transfer(state, try_number, std::move(spec));
 }

@@ -72,11 +72,11 @@ class Pipeline final : public RequestState {
   static Error not_retried(const Error& e, std::string_view why) {
     Error out = Error(e.code(), std::string(e.what()) + " (not retried: " + std::string(why) + ")")
                     .with_request(e.config(), e.phase(), e.maybe_delivered())
-                    .with_transport(e.transport());
+                    .with_transport(e.transport())
+                    .with_transfer(e.transfer());
     return e.response() ? out.with_response(*e.response()) : out;
   }
 
-  // `e`, saying why it was not retried: its body cannot be sent again.
   Error with_context(Error e) const {
     return e.config().url.empty() ? e.with_request(config(), e.phase(), e.maybe_delivered()) : e;
   }
@@ -151,7 +151,9 @@ class Pipeline final : public RequestState {
                  (e.code() == ErrorCode::Timeout || e.code() == ErrorCode::TimedOut) &&
                  std::string_view(e.what()).rfind("timeout of ", 0) == 0;
     if (!given) return e;
-    return limit_error(config, bound_).with_request(e.config(), e.phase(), e.maybe_delivered());
+    return limit_error(config, bound_)
+        .with_request(e.config(), e.phase(), e.maybe_delivered())
+        .with_transfer(e.transfer());
   }
 
   void start_try() {
@@ -225,6 +227,15 @@ class Pipeline final : public RequestState {
       return finish(not_retried(e, "the client's retry budget is exhausted"));
     }
     if (!enter(Stage::Backoff)) return;
+    if (observer()) {
+      RequestEvent retried;
+      retried.kind = EventKind::Retried;
+      retried.phase = e.phase();
+      retried.attempt = tries_ + 1;
+      retried.delay = *delay;
+      retried.error = &e;
+      notify(retried);
+    }
     auto id = TimerService::instance().schedule(due, [self = self()] {
       self->engine()->post([self] {
         self->timer_fired();
@@ -292,10 +303,13 @@ Future<Response> run_request(const EngineOwner& owner, PreparedConfig&& prepared
   bool plain = interceptors.request.size() == 0 && interceptors.response.size() == 0 &&
                (!prepared.config.retry || prepared.config.retry->retries <= 0) &&
                !has_deadline(prepared.config);
+  auto observer = make_observer(owner.event_hook, prepared.config);
   if (!plain) {
     auto pipeline = std::make_shared<Pipeline>(owner.engine, std::move(prepared), interceptors,
                                                owner.retry_budget);
     pipeline->use_queue(owner.queue);
+    pipeline->observe(std::move(observer));
+    pipeline->notify_started();
     return pipeline->start(signal, owner.closing.signal());
   }
   // The plain request: one try, settled by the state itself. It never waits
@@ -306,6 +320,8 @@ Future<Response> run_request(const EngineOwner& owner, PreparedConfig&& prepared
   Future<Response> future = state->future();
   // (With a queue it does wait outside the engine: the client's end settles it.)
   state->use_queue(owner.queue);
+  state->observe(std::move(observer));
+  state->notify_started();
   state->watch(signal, owner.queue ? owner.closing.signal() : AbortSignal{});
   if (!state->settled()) start_transfer(state);
   return future;

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "client/request_queue.hpp"
+#include "observe/request_events.hpp"
 
 namespace tether::detail {
 
@@ -55,6 +56,7 @@ bool RequestState::enter(Stage next) noexcept {
 
 bool RequestState::settle(Result<Response> outcome) {
   if (!claim()) return false;
+  if (observer_) notify_end(ending_of(outcome));
   promise_.settle(std::move(outcome));
   release();
   return true;
@@ -62,6 +64,7 @@ bool RequestState::settle(Result<Response> outcome) {
 
 bool RequestState::settle_response(Response response) {
   if (!claim()) return false;
+  if (observer_) notify_end(ending_of(response));
   {
     // Won: no abort reads the config any more; move it when nobody else
     // (an earlier try's Error) shares it.
@@ -90,7 +93,9 @@ void RequestState::abort(const AbortReason& reason) {
       delivered = status_->maybe_delivered.load();
     }
   }
-  promise_.set_error(Error::canceled(reason).with_request(std::move(config), phase, delivered));
+  Error error = Error::canceled(reason).with_request(std::move(config), phase, delivered);
+  if (observer_) notify_end(ending_of(error, &reason));
+  promise_.set_error(std::move(error));
   release();
 }
 

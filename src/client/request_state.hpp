@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "abort/timer_service.hpp"
+#include "observe/observer.hpp"
 #include "tether/future.hpp"
 #include "tether/response.hpp"
 #include "transport/engine.hpp"
@@ -23,6 +24,7 @@ namespace tether::detail {
 
 class RequestQueue;
 struct QueueTicket;
+struct RequestEnding;  // observe/request_events.hpp
 
 class RequestState : public std::enable_shared_from_this<RequestState> {
  public:
@@ -94,6 +96,17 @@ class RequestState : public std::enable_shared_from_this<RequestState> {
   // may not have run yet (one abort() of many requests): the queue starts no
   // such try, it aborts the request at once instead.
   std::optional<AbortReason> pending_abort() const;
+  // --- observability (observe/request_events.cpp) ---
+  // Set once, before watch(): the request's link to the client's event hook
+  // (null: no hook, and every notify below is one branch).
+  void observe(std::shared_ptr<const RequestObserver> observer) { observer_ = std::move(observer); }
+  const std::shared_ptr<const RequestObserver>& observer() const noexcept { return observer_; }
+  // Engine thread: emits `event` (Retried, Hedged, Queued, Dequeued, …).
+  void notify(RequestEvent& event) const {
+    if (observer_) observer_->emit(event);
+  }
+  // Any thread: Started, delivered on the engine thread before anything else.
+  void notify_started();
 
  private:
   bool claim() noexcept { return stage_.exchange(Stage::Settled) != Stage::Settled; }
@@ -121,6 +134,12 @@ class RequestState : public std::enable_shared_from_this<RequestState> {
   // Fair queues: the queue, set once before any try; the try's ticket (mu_).
   std::shared_ptr<RequestQueue> queue_;
   std::shared_ptr<QueueTicket> ticket_;
+
+  // --- observability ---
+  // The winner of settle(): Aborted (for an abort) and Finished, on the
+  // engine thread (posted there from any other).
+  void notify_end(RequestEnding&& ending);
+  std::shared_ptr<const RequestObserver> observer_;
 };
 
 }  // namespace tether::detail

@@ -17,6 +17,7 @@ struct Error::Impl {
   bool maybe_delivered = false;
   TransportError transport = TransportError::None;
   bool thrown_as_cause = false;
+  TransferInfo transfer{};
 };
 
 std::string to_string(ErrorCode code) {
@@ -229,6 +230,16 @@ Error Error::with_cause(std::exception_ptr cause, bool thrown_as_cause) const {
 
 bool Error::thrown_as_cause() const noexcept {
   return impl_->thrown_as_cause;
+}
+
+const TransferInfo& Error::transfer() const noexcept {
+  return impl_->transfer;
+}
+
+Error Error::with_transfer(const TransferInfo& transfer) const {
+  Impl copy = *impl_;
+  copy.transfer = transfer;
+  return Error(std::move(copy));
 }
 
 nlohmann::json Error::to_json() const {

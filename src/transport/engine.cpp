@@ -49,6 +49,7 @@ TransferId Engine::submit(TransferSpec spec, TransferDone done) {
   }
   auto t = std::make_unique<Transfer>();
   t->id = loop_->next_id();
+  t->submitted = Clock::now();
   t->spec = std::move(spec);
   t->done = std::move(done);
   TransferId id = t->id;

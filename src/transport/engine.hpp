@@ -17,6 +17,7 @@
 
 #include "tether/cookies.hpp"
 #include "tether/error.hpp"
+#include "tether/events.hpp"
 #include "tether/executor.hpp"
 #include "tether/headers.hpp"
 #include "tether/request.hpp"
@@ -73,6 +74,10 @@ struct TransferSpec {
     std::function<bool(int)> validate_status{};
     std::shared_ptr<FlowState> flow{};  // pauses on_data's body; null: never
     bool proxy_from_env = false;        // let curl read *_proxy / NO_PROXY
+    // --- observability: the loop's events (PhaseChanged, Redirected), on the
+    // loop thread; the client layer fills in the request's fields. Empty:
+    // none is built.
+    std::function<void(RequestEvent&)> on_event{};
   };
   std::unique_ptr<Extras> extras;
   const Extras& options() const {
@@ -101,6 +106,8 @@ struct TransferResult {
   std::string url;  // after redirects
   int redirects = 0;
   std::string http_version;
+  // --- observability ---
+  TransferInfo transfer{};
 };
 
 struct TransferFailure {
@@ -110,6 +117,8 @@ struct TransferFailure {
   bool maybe_delivered = false;
   std::optional<TransferResult> response;  // when one had arrived
   TransportError transport = TransportError::None;
+  // --- observability ---
+  TransferInfo transfer{};
 };
 
 using TransferOutcome = std::variant<TransferResult, TransferFailure>;

@@ -110,6 +110,8 @@ std::unique_ptr<Transfer> Engine::Loop::detach(Transfer& t) {
 }
 
 void Engine::Loop::complete(Transfer& t, TransferOutcome&& outcome) {
+  // Read while the handle is still the transfer's (detach hands it back).
+  std::visit([&t](auto& o) { o.transfer = t.read_info(); }, outcome);
   auto owned = detach(t);
   if (auto* failure = std::get_if<TransferFailure>(&outcome)) {
     owned->set_phase(failure->phase);
@@ -232,8 +234,10 @@ bool Engine::Loop::follow_redirect(Transfer& t) {
   } else if (t.spec.upload && !rewind_upload(t, status)) {
     return false;  // t.failure says why
   }
+  t.redirect_time += t.read_info().total;
   t.method = std::move(d.method);
   t.url = std::move(d.url);
+  t.notify_redirect(status);
   int redirects = t.result.redirects + 1;
   t.result = TransferResult{};
   t.result.redirects = redirects;

@@ -78,7 +78,14 @@ struct Transfer {
   const EgressRules* egress = nullptr;
   std::string egress_refusal;
 
-  void set_phase(RequestPhase p) { spec.status->phase.store(p, std::memory_order_relaxed); }
+  void set_phase(RequestPhase p) {
+    if (!spec.extras || !spec.extras->on_event) {
+      spec.status->phase.store(p, std::memory_order_relaxed);
+      return;
+    }
+    // Stored first: a hook that reacts (aborts) sees the phase it was told of.
+    if (spec.status->phase.exchange(p, std::memory_order_relaxed) != p) notify_phase(p);
+  }
   RequestPhase phase() const { return spec.status->phase.load(std::memory_order_relaxed); }
   bool maybe_delivered() const {
     return spec.status->maybe_delivered.load(std::memory_order_relaxed);
@@ -111,6 +118,13 @@ struct Transfer {
     return TransferFailure{ErrorCode::Unknown, "std::bad_alloc", phase(),
                            maybe_delivered(),  std::nullopt,     TransportError::None};
   }
+  // --- observability (transfer_info.cpp) ---
+  Clock::time_point submitted;                // handed to Engine::submit
+  std::chrono::microseconds redirect_time{};  // the hops before this one
+  void notify_phase(RequestPhase p);
+  void notify_redirect(long status);
+  // The timings, bytes and reuse curl reports for this transfer now.
+  TransferInfo read_info() const;
 };
 
 struct Command {

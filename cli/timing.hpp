@@ -1,0 +1,16 @@
+// `tether -v` / `--timing`: where the time of a request went, httpstat-style.
+#pragma once
+
+#include <string>
+
+#include <tether/timings.hpp>
+
+namespace tether::cli {
+
+// Five phases (DNS lookup, TCP connection, TLS handshake, server processing,
+// content transfer) as a row of boxes with their durations, then the total,
+// the bytes each way and whether the connection was reused. One line saying
+// so when the request has no timings (aborted, refused before the network).
+std::string render_timings(const TransferInfo& info, bool color);
+
+}  // namespace tether::cli

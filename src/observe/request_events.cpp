@@ -1,0 +1,72 @@
+#include "observe/request_events.hpp"
+
+namespace tether::detail {
+
+RequestEnding ending_of(const Response& response) {
+  RequestEnding ending;
+  ending.status = response.status;
+  ending.transfer = response.transfer;
+  return ending;
+}
+
+RequestEnding ending_of(const Error& error, const AbortReason* reason) {
+  RequestEnding ending;
+  ending.phase = error.phase();
+  ending.error = error;
+  if (error.response()) ending.status = error.response()->status;
+  if (reason) ending.reason = *reason;
+  ending.transfer = error.transfer();
+  return ending;
+}
+
+RequestEnding ending_of(const Result<Response>& outcome) {
+  return outcome ? ending_of(outcome.value()) : ending_of(outcome.error());
+}
+
+void RequestState::notify_started() {
+  if (!observer_) return;
+  auto event = [observer = observer_, time = std::chrono::steady_clock::now()] {
+    RequestEvent started;
+    started.kind = EventKind::Started;
+    started.phase = RequestPhase::Queued;
+    started.time = time;
+    observer->emit(started);
+  };
+  // Posted even on the engine thread: the engine runs its queue in order, so
+  // Started comes before whatever the request posts or submits next.
+  engine_->post(std::move(event));
+}
+
+void RequestState::notify_end(RequestEnding&& ending) {
+  int attempts = 0;
+  {
+    std::lock_guard lock(mu_);
+    attempts = static_cast<int>(try_number_);
+  }
+  auto events = [observer = observer_, attempts, time = std::chrono::steady_clock::now(),
+                 ending = std::move(ending)] {
+    if (ending.reason) {
+      RequestEvent aborted;
+      aborted.kind = EventKind::Aborted;
+      aborted.phase = ending.phase;
+      aborted.time = time;
+      aborted.attempt = attempts;
+      aborted.reason = &*ending.reason;
+      observer->emit(aborted);
+    }
+    RequestEvent finished;
+    finished.kind = EventKind::Finished;
+    finished.phase = ending.phase;
+    finished.time = time;
+    finished.attempt = attempts;
+    finished.status = ending.status;
+    finished.error = ending.error ? &*ending.error : nullptr;
+    finished.transfer = &ending.transfer;
+    observer->emit(finished);
+  };
+  // The Started post is ahead in the engine's queue: posting keeps the order
+  // on every thread (an abort's thread does this one post, O(1)).
+  engine_->post(std::move(events));
+}
+
+}  // namespace tether::detail
