@@ -16,6 +16,7 @@
 #include "tether/data.hpp"
 #include "tether/flow.hpp"
 #include "tether/headers.hpp"
+#include "tether/hedging.hpp"
 #include "tether/params.hpp"
 
 namespace tether {
@@ -161,6 +162,8 @@ struct RequestConfig {
   TlsOptions tls{};
   std::optional<ArrayFormat> params_array_format{};  // Brackets
   std::optional<RetryPolicy> retry{};                // none
+  // Hedged requests (issue 14): unset is none; see tether/hedging.hpp.
+  std::optional<HedgePolicy> hedge{};
 };
 
 }  // namespace tether

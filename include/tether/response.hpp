@@ -19,6 +19,8 @@ struct Response {
   std::string url{};           // the final URL, after redirects
   int redirects = 0;           // how many were followed
   std::string http_version{};  // "1.1" or "2"
+  // Hedged requests (issue 14): which copy answered, 0 the first, n the n-th hedge.
+  int hedge_copy = 0;
 
   // fetch's response.ok: the status is 2xx.
   bool ok() const noexcept { return status >= 200 && status < 300; }

@@ -13,6 +13,11 @@
 
 namespace tether::detail {
 
+struct HedgeState;
+class CoalesceTable;
+std::shared_ptr<HedgeState> make_hedge_state(const ClientOptions& options);
+std::shared_ptr<CoalesceTable> make_coalesce_table();
+
 // Shuts the engine down when the last client using it goes away (the engine
 // object itself may live on as the executor of futures still held).
 struct EngineOwner {
@@ -25,6 +30,10 @@ struct EngineOwner {
   // Aborted when the last client goes: settles every request of the engine
   // whatever its stage (in an interceptor, in back-off, in flight).
   AbortController closing;
+  // Hedging and coalescing (issue 14): the hedge budget and latency window,
+  // and the requests in flight that identical ones may join.
+  std::shared_ptr<HedgeState> hedging = make_hedge_state(options);
+  std::shared_ptr<CoalesceTable> coalescing = make_coalesce_table();
   ~EngineOwner() {
     try {
       closing.abort({"AbortError", "client destroyed"});
@@ -101,5 +110,11 @@ AbortSignal request_signal(const RequestConfig& config);
 // whole-request timeout), response interceptors.
 Future<Response> run_request(const EngineOwner& owner, PreparedConfig&& prepared,
                              const Interceptors& interceptors);
+
+// --- send.cpp ---
+
+// Client::request's path: coalescing (when the client asks for it), then
+// hedging (when the request does), then run_request.
+Future<Response> send_request(const ClientCore& core, PreparedConfig&& prepared);
 
 }  // namespace tether::detail

@@ -221,6 +221,7 @@ RequestConfig merge_config(const RequestConfig& defaults, RequestConfig&& config
   if (config.tls.ca_path.empty()) config.tls.ca_path = defaults.tls.ca_path;
   fill(config.params_array_format, defaults.params_array_format);
   fill(config.retry, defaults.retry);
+  fill(config.hedge, defaults.hedge);
   return config;
 }
 
