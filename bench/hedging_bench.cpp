@@ -34,28 +34,27 @@ std::size_t received(const tether::test::TestServer& server, const std::string& 
   return n;
 }
 
-// `requests` GETs of /tail, `in_flight` at a time; latencies in ms.
+// `requests` GETs of /tail, `in_flight` at a time; latencies in ms, each
+// taken when its future settles (not when the loop gets to it).
 std::vector<double> run(tether::Client& client, const tether::test::TestServer& server,
                         const std::string& tag, int requests, int in_flight,
                         std::optional<tether::HedgePolicy> hedge) {
-  struct Pending {
-    Clock::time_point started;
-    tether::Future<tether::Response> future;
-  };
-  std::deque<Pending> pending;
-  std::vector<double> latencies;
-  auto finish_one = [&] {
-    pending.front().future.get();
-    latencies.push_back(millis(Clock::now() - pending.front().started));
-    pending.pop_front();
-  };
+  std::vector<double> latencies(static_cast<std::size_t>(requests));
+  std::deque<tether::Future<void>> pending;
   for (int i = 0; i < requests; ++i) {
-    if (static_cast<int>(pending.size()) >= in_flight) finish_one();
+    if (static_cast<int>(pending.size()) >= in_flight) {
+      pending.front().get();
+      pending.pop_front();
+    }
     tether::RequestConfig config{.url = server.url("/tail?pct=5&ms=200&run=" + tag)};
     config.hedge = hedge;
-    pending.push_back({Clock::now(), client.request(std::move(config))});
+    auto started = Clock::now();
+    double* slot = &latencies[static_cast<std::size_t>(i)];
+    pending.push_back(client.request(std::move(config)).then([started, slot](tether::Response) {
+      *slot = millis(Clock::now() - started);
+    }));
   }
-  while (!pending.empty()) finish_one();
+  for (auto& f : pending) f.get();
   return latencies;
 }
 
