@@ -63,7 +63,7 @@ TEST(Coalescing, IdenticalCallersShareOneRequest) {
 TEST(Coalescing, OneAbortDetachesOnlyThatCaller) {
   TestServer server;
   Client client = coalescing_client();
-  std::string url = server.url("/counted?ms=1000&key=detach");
+  std::string url = server.url("/counted?ms=3000&key=detach");
   tether::AbortController leaving;
   auto first = client.get(url);
   auto second = client.get(url, RequestConfig{.signal = leaving.signal()});
@@ -79,7 +79,7 @@ TEST(Coalescing, OneAbortDetachesOnlyThatCaller) {
   EXPECT_EQ(first.get().data.text(), "1");
   EXPECT_EQ(third.get().data.text(), "1");
   EXPECT_EQ(count_of(server, "detach"), 1);
-  EXPECT_FALSE(tagged(server, "key=detach").at(0).client_closed.has_value());
+  EXPECT_FALSE(tagged(server, "counted?ms=3000&key=detach").at(0).client_closed.has_value());
 }
 
 TEST(Coalescing, TheLastAbortClosesTheSocket) {
@@ -90,22 +90,22 @@ TEST(Coalescing, TheLastAbortClosesTheSocket) {
   tether::AbortController b;
   auto fa = client.get(url, RequestConfig{.signal = a.signal()});
   auto fb = client.get(url, RequestConfig{.signal = b.signal()});
-  ASSERT_TRUE(server.wait_for_request("key=last", kGenerous));
+  ASSERT_TRUE(server.wait_for_request("counted?ms=60000&key=last", kGenerous));
   a.abort();
   ASSERT_TRUE(fa.wait_for(kGenerous));
   // One caller is still there: the transfer lives on.
-  EXPECT_FALSE(tagged(server, "key=last").at(0).client_closed.has_value());
+  EXPECT_FALSE(tagged(server, "counted?ms=60000&key=last").at(0).client_closed.has_value());
   b.abort();
   ASSERT_TRUE(fb.wait_for(kGenerous));
   EXPECT_TRUE(fb.result().error().is_cancel());
-  EXPECT_TRUE(server.wait_for_client_close("key=last", kGenerous));
+  EXPECT_TRUE(server.wait_for_client_close("counted?ms=60000&key=last", kGenerous));
   EXPECT_EQ(count_of(server, "last"), 1);
 }
 
 TEST(Coalescing, ADifferentAuthorizationIsNotCoalesced) {
   TestServer server;
   Client client = coalescing_client();
-  std::string url = server.url("/counted?ms=300&key=auth");
+  std::string url = server.url("/counted?ms=1000&key=auth");
   auto alice = client.get(url, RequestConfig{.headers = {{"Authorization", "Bearer alice"}}});
   auto bob = client.get(url, RequestConfig{.headers = {{"Authorization", "Bearer bob"}}});
   auto alice_again = client.get(url, RequestConfig{.headers = {{"authorization", "Bearer alice"}}});
@@ -141,7 +141,7 @@ TEST(Coalescing, AKeyFunctionDecides) {
                 ClientOptions{.coalesce = {.enabled = true, .key = [](const RequestConfig& c) {
                                              return c.headers.has("X-Solo") ? "" : c.url;
                                            }}});
-  std::string url = server.url("/counted?ms=300&key=custom");
+  std::string url = server.url("/counted?ms=1000&key=custom");
   auto a = client.get(url);
   auto b = client.get(url);
   auto solo = client.get(url, RequestConfig{.headers = {{"X-Solo", "1"}}});

@@ -64,10 +64,10 @@ TEST(Hedging, SecondCopyWinsAndTheLosersSocketIsClosed) {
   EXPECT_EQ(count_of(client, server, "win"), 2);
   // The loser (the first connection) is closed by the client, the winner's
   // connection stays for reuse.
-  EXPECT_TRUE(wait_tagged(server, "key=win", [](const auto& conns) {
+  EXPECT_TRUE(wait_tagged(server, "hedge?key=win", [](const auto& conns) {
     return conns.size() == 2 && conns[0].client_closed.has_value();
   }));
-  EXPECT_FALSE(tagged(server, "key=win")[1].client_closed.has_value());
+  EXPECT_FALSE(tagged(server, "hedge?key=win")[1].client_closed.has_value());
 }
 
 TEST(Hedging, NoCopyWhenTheFirstAnswersBeforeTheDelay) {
@@ -121,15 +121,15 @@ TEST(Hedging, TheCallersAbortAbortsEveryCopy) {
   RequestConfig config{.signal = controller.signal(),
                        .hedge = HedgePolicy{.max_extra = 1, .delay = 10ms}};
   auto future = client.get(server.url("/counted?ms=60000&key=abort"), config);
-  ASSERT_TRUE(
-      wait_tagged(server, "key=abort", [](const auto& conns) { return conns.size() == 2; }));
+  ASSERT_TRUE(wait_tagged(server, "counted?ms=60000&key=abort",
+                          [](const auto& conns) { return conns.size() == 2; }));
   controller.abort({"AbortError", "user left"});
   ASSERT_TRUE(future.wait_for(kGenerous));
   auto result = future.result();
   ASSERT_FALSE(result);
   EXPECT_TRUE(result.error().is_cancel());
   EXPECT_EQ(result.error().reason()->message, "user left");
-  EXPECT_TRUE(wait_tagged(server, "key=abort", [](const auto& conns) {
+  EXPECT_TRUE(wait_tagged(server, "counted?ms=60000&key=abort", [](const auto& conns) {
     return conns.size() == 2 && conns[0].client_closed && conns[1].client_closed;
   }));
 }
