@@ -27,8 +27,8 @@ struct CoalescePolicy {
   std::vector<std::string> headers{"Authorization",   "Cookie",          "Accept",
                                    "Accept-Encoding", "Accept-Language", "Range"};
   // Replaces the built-in key (it sees the config with the client's defaults
-  // merged in); an empty key means "do not coalesce this request". It runs on
-  // the calling thread and must not throw (what it throws fails the request).
+  // merged in); "" means "do not coalesce this request". It runs on the sending
+  // thread (so on several at once); what it throws fails that request.
   std::function<std::string(const RequestConfig&)> key{};
 };
 

@@ -19,8 +19,8 @@ struct HedgePolicy {
   // The fixed delay; with `percentile` set, the delay until the client has
   // seen `min_samples` successful hedged requests.
   std::chrono::milliseconds delay{50};
-  // 0: the delay is fixed. In (0, 1), e.g. 0.95: the delay is that percentile
-  // of the latencies of the client's recent successful copies (last 256).
+  // 0: fixed delay. In (0, 1), e.g. 0.95: that percentile of the latencies of
+  // the client's last 256 successful copies. Else (or delay < 0): BadOptionValue.
   double percentile = 0;
   std::size_t min_samples = 20;
 };

@@ -45,7 +45,7 @@ class HedgeRun : public std::enable_shared_from_this<HedgeRun> {
     Future<Response> future = promise_.get_future();
     state_->budget->on_request();
     delay_ = policy_.delay;
-    if (policy_.percentile > 0 && policy_.percentile < 1) {
+    if (policy_.percentile > 0) {
       delay_ = state_->latencies.percentile(policy_.percentile, policy_.min_samples)
                    .value_or(policy_.delay);
     }
@@ -215,6 +215,17 @@ bool hedgeable(const RequestConfig& config) {
 
 Future<Response> run_hedged(std::shared_ptr<Executor> executor, std::shared_ptr<HedgeState> state,
                             PreparedConfig&& prepared, LaunchCopy launch) {
+  const HedgePolicy& policy = *prepared.config.hedge;
+  const char* bad = nullptr;
+  if (policy.delay.count() < 0) bad = "hedge.delay must not be negative";
+  if (!(policy.percentile >= 0 && policy.percentile < 1))
+    bad = "hedge.percentile must be in [0, 1)";
+  if (bad) {
+    return make_error_future<Response>(
+        Error(ErrorCode::BadOptionValue, bad)
+            .with_request(std::move(prepared.config), RequestPhase::Queued, false),
+        executor);
+  }
   return std::make_shared<HedgeRun>(std::move(executor), std::move(state), std::move(prepared),
                                     std::move(launch))
       ->start();

@@ -146,4 +146,17 @@ TEST(Hedging, AnErrorAnswerSettlesWhenNoCopyIsLeft) {
   EXPECT_EQ(result.error().response()->status, 404);
 }
 
+TEST(Hedging, ABadPolicyFailsTheRequestAndSendsNothing) {
+  TestServer server;
+  Client client;
+  for (auto policy : {HedgePolicy{.percentile = 1.5}, HedgePolicy{.delay = -1ms}}) {
+    auto result =
+        client.get(server.url("/counted?key=bad"), RequestConfig{.hedge = policy}).result();
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().code(), tether::ErrorCode::BadOptionValue);
+    EXPECT_NE(std::string(result.error().what()).find("hedge."), std::string::npos);
+  }
+  EXPECT_EQ(count_of(client, server, "bad"), 0);
+}
+
 }  // namespace
