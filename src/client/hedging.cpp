@@ -76,7 +76,7 @@ class HedgeRun : public std::enable_shared_from_this<HedgeRun> {
     launch_(std::move(copy))
         .then(
             [self, index, started](Response r) { self->on_success(index, started, std::move(r)); },
-            [self](const Error& e) { self->on_failure(e); });
+            [self, index](const Error& e) { self->on_failure(index, e); });
   }
 
   // Under mu_. The timer thread only posts: the copy (and what user code it
@@ -104,13 +104,14 @@ class HedgeRun : public std::enable_shared_from_this<HedgeRun> {
     state_->budget->on_success();
     state_->latencies.record(std::chrono::duration_cast<milliseconds>(Clock::now() - started));
     response.hedge_copy = index;
+    response.config.signal = prepared_.config.signal;  // the caller's, not the copy's
     promise_.set_value(std::move(response));
-    abort_all(others, "hedge lost: another copy answered first");
+    abort_all(others, index, "hedge lost: another copy answered first");
   }
 
   // A failure settles the request when no other copy is running, or when it
   // is a cancellation (the caller's signal, or the client going away).
-  void on_failure(const Error& error) {
+  void on_failure(int index, const Error& error) {
     std::vector<AbortController> others;
     {
       std::lock_guard lock(mu_);
@@ -119,7 +120,7 @@ class HedgeRun : public std::enable_shared_from_this<HedgeRun> {
     }
     if (!finish(others)) return;
     promise_.set_error(error);
-    abort_all(others, "hedged request settled");
+    abort_all(others, index, "hedged request settled");
   }
 
   // Marks the request settled; false if it already was. Hands back the
@@ -137,11 +138,13 @@ class HedgeRun : public std::enable_shared_from_this<HedgeRun> {
     return true;
   }
 
-  // Aborting a settled copy does nothing; the others close their sockets.
-  static void abort_all(std::vector<AbortController>& controllers, const char* why) {
-    for (auto& c : controllers) {
+  // Every copy but `settled` (its signal stays as it was, in the config the
+  // caller sees); the copies still running close their sockets.
+  static void abort_all(std::vector<AbortController>& controllers, int settled, const char* why) {
+    for (std::size_t i = 0; i < controllers.size(); ++i) {
+      if (static_cast<int>(i) == settled) continue;
       try {
-        c.abort({"AbortError", why});
+        controllers[i].abort({"AbortError", why});
       } catch (...) {
         // Only internal callbacks hang on these signals; they do not throw
         // but bad_alloc, and every callback has run anyway.

@@ -61,6 +61,7 @@ TEST(Hedging, SecondCopyWinsAndTheLosersSocketIsClosed) {
   Response r = client.get(server.url("/hedge?key=win")).get();
   EXPECT_EQ(r.data.text(), "2");
   EXPECT_EQ(r.hedge_copy, 1);
+  EXPECT_FALSE(r.config.signal.aborted());  // the winner's own signal is left alone
   EXPECT_EQ(count_of(client, server, "win"), 2);
   // The loser (the first connection) is closed by the client, the winner's
   // connection stays for reuse.
