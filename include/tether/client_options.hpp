@@ -5,9 +5,14 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
+#include <string>
+
+#include "tether/coalescing.hpp"
 #include "tether/egress.hpp"
 #include "tether/events.hpp"
+#include "tether/hedging.hpp"
 
 namespace tether {
 
@@ -21,10 +26,6 @@ struct RetryBudgetOptions {
   double max_tokens = 100;   // the bucket, full at the start
   double token_ratio = 0.1;  // tokens a success gives back
 };
-#include <memory>
-#include <string>
-
-namespace tether {
 
 namespace testing {
 class MockTransport;
@@ -60,6 +61,10 @@ struct ClientOptions {
   // Hears every request of this client (and of the clients create() makes
   // from it); empty: no event is built, at the cost of one branch.
   EventHook on_event{};
+  // Hedging and coalescing (issue 14): the cap on hedges' extra load, and
+  // whether identical requests in flight share one transfer.
+  HedgeBudget hedge_budget{};
+  CoalescePolicy coalesce{};
 };
 
 }  // namespace tether

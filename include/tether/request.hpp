@@ -16,6 +16,7 @@
 #include "tether/data.hpp"
 #include "tether/flow.hpp"
 #include "tether/headers.hpp"
+#include "tether/hedging.hpp"
 #include "tether/params.hpp"
 
 namespace tether {
@@ -194,6 +195,8 @@ struct RequestConfig {
   // Fair queues (issue 14): the request's place in the client's queue, when
   // ClientOptions limits the requests in flight. Unset: Normal.
   std::optional<Priority> priority{};
+  // Hedged requests (issue 14): unset is none; see tether/hedging.hpp.
+  std::optional<HedgePolicy> hedge{};
 };
 
 }  // namespace tether

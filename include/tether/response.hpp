@@ -22,6 +22,8 @@ struct Response {
   std::string http_version{};  // "1.1" or "2"
   // --- observability ---
   TransferInfo transfer{};  // timings, bytes, connection reuse (docs/observability.md)
+  // Hedged requests (issue 14): which copy answered, 0 the first, n the n-th hedge.
+  int hedge_copy = 0;
 
   // fetch's response.ok: the status is 2xx.
   bool ok() const noexcept { return status >= 200 && status < 300; }

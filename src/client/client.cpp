@@ -30,9 +30,8 @@ Client Client::create(RequestConfig overrides) const {
 }
 
 Future<Response> Client::request(RequestConfig config) {
-  return detail::run_request(*core_->owner,
-                             detail::prepare_config(*core_->defaults(), std::move(config)),
-                             *core_->interceptors);
+  return detail::send_request(*core_,
+                              detail::prepare_config(*core_->defaults(), std::move(config)));
 }
 
 Future<Response> Client::get(std::string url) {

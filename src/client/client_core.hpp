@@ -17,6 +17,12 @@
 
 namespace tether::detail {
 
+struct HedgeState;
+class CoalesceTable;
+std::shared_ptr<HedgeState> make_hedge_state(const ClientOptions& options,
+                                             std::shared_ptr<RetryBudget> retry_budget);
+std::shared_ptr<CoalesceTable> make_coalesce_table();
+
 // Shuts the engine down when the last client using it goes away (the engine
 // object itself may live on as the executor of futures still held).
 struct EngineOwner {
@@ -48,6 +54,10 @@ struct EngineOwner {
   // --- observability: shared by the requests (which may outlive the client) ---
   std::shared_ptr<const EventHook> event_hook =
       options.on_event ? std::make_shared<const EventHook>(options.on_event) : nullptr;
+  // Hedging and coalescing (issue 14): the hedge budget and latency window,
+  // and the requests in flight that identical ones may join.
+  std::shared_ptr<HedgeState> hedging = make_hedge_state(options, retry_budget);
+  std::shared_ptr<CoalesceTable> coalescing = make_coalesce_table();
   ~EngineOwner() {
     // Nothing queued starts while the requests below are being aborted.
     if (queue) queue->close();
@@ -131,5 +141,11 @@ AbortSignal request_signal(const RequestConfig& config);
 // whole-request timeout), response interceptors.
 Future<Response> run_request(const EngineOwner& owner, PreparedConfig&& prepared,
                              const Interceptors& interceptors);
+
+// --- send.cpp ---
+
+// Client::request's path: coalescing (when the client asks for it), then
+// hedging (when the request does), then run_request.
+Future<Response> send_request(const ClientCore& core, PreparedConfig&& prepared);
 
 }  // namespace tether::detail

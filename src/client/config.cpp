@@ -211,6 +211,7 @@ RequestConfig merge_config(const RequestConfig& defaults, RequestConfig&& config
   fill(config.deadline_header, defaults.deadline_header);
   fill(config.deadline_format, defaults.deadline_format);
   fill(config.priority, defaults.priority);  // fair queues
+  fill(config.hedge, defaults.hedge);
   return config;
 }
 

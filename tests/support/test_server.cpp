@@ -18,6 +18,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <random>
 #include <set>
 #include <system_error>
 #include <thread>
@@ -215,6 +216,7 @@ struct Conn {
   // tick (drip_interval; drip_remaining counts what is left), then close the
   // connection, or fall silent and keep it open (idle_after).
   std::vector<std::string> sse_parts;
+  std::string delay_body{};    // hedging routes: what the delayed response says ("ok" if empty)
 };
 
 }  // namespace
@@ -244,6 +246,9 @@ struct TestServer::Impl {
   std::size_t control_closes = 0;
   std::size_t requests_seen = 0;           // request heads received, /stats ones left out
   std::map<std::string, int> flaky_tries;  // loop thread only
+  // Hedging routes: requests seen per key, and the slow tail's dice (loop thread only).
+  std::map<std::string, int> hedge_counts;
+  std::mt19937 tail_dice{14};
 
   Impl();
   ~Impl();
@@ -272,6 +277,7 @@ struct TestServer::Impl {
   bool sse_route(Conn& c);
   void sse_start(Conn& c, std::vector<std::string> parts, std::uint64_t interval_ms, bool stall);
   void sse_tick(Conn& c);
+  void hedging_route(Conn& c, const std::string& path, const std::string& query);
   void update_events(Conn& c);
   void client_closed(Conn& c);
   void close_conn(Conn& c, bool by_server, bool rst = false);
@@ -951,6 +957,8 @@ void TestServer::Impl::dispatch(Conn& c) {
                                             .count()}};
     }
     respond(c, 200, kJson, json(stats));
+  } else if (path == "/hedge" || path == "/counted" || path == "/count" || path == "/tail") {
+    hedging_route(c, path, req.query);
   } else if (path == "/set-cookie") {
     respond(c, 200,
             {{"Content-Type", "text/plain"},
@@ -960,6 +968,43 @@ void TestServer::Impl::dispatch(Conn& c) {
   } else {
     not_found();
   }
+}
+
+// Hedging and coalescing routes (text bodies):
+//   /hedge?key=&slow_ms=  the first request for key answers after slow_ms (never
+//                         without it), later ones at once; the body is the request's
+//                         number for key (1, 2, ...)
+//   /counted?key=&ms=     answers after ms (default 0) with the request's number for key
+//   /count?key=           how many /hedge or /counted requests key has had so far
+//   /tail?pct=&ms=        pct% of requests (default 5, drawn at random with a fixed
+//                         seed) answer after ms (default 200), the others at once
+void TestServer::Impl::hedging_route(Conn& c, const std::string& path, const std::string& query) {
+  const std::vector<std::pair<std::string, std::string>> kText = {{"Content-Type", "text/plain"}};
+  auto later = [&](std::uint64_t ms, std::string body) {
+    c.delay_pending = true;
+    c.delay_body = std::move(body);
+    timers.emplace(Clock::now() + std::chrono::milliseconds(ms),
+                   std::pair{c.id, TimerKind::kDelay});
+  };
+  std::string key = query_param(query, "key").value_or("");
+  if (path == "/count") return respond(c, 200, kText, std::to_string(hedge_counts[key]));
+  if (path == "/tail") {
+    auto pct = query_number<std::uint64_t>(query, "pct", 5);
+    auto ms = query_number<std::uint64_t>(query, "ms", 200);
+    if (std::uniform_int_distribution<std::uint64_t>(0, 99)(tail_dice) < pct)
+      return later(ms, "ok");
+    return respond(c, 200, kText, "ok");
+  }
+  std::string n = std::to_string(++hedge_counts[key]);
+  if (path == "/counted") {
+    auto ms = query_number<std::uint64_t>(query, "ms", 0);
+    if (ms > 0) return later(ms, n);
+    return respond(c, 200, kText, n);
+  }
+  if (n != "1") return respond(c, 200, kText, n);
+  if (query_param(query, "slow_ms"))
+    return later(query_number<std::uint64_t>(query, "slow_ms", 0), n);
+  // The first copy never answers.
 }
 
 // Responses whose framing is ambiguous or broken (RFC 9112 §6.3), written raw.
@@ -1062,7 +1107,7 @@ void TestServer::Impl::on_timer(std::uint64_t id, TimerKind kind) {
   if (kind == TimerKind::kSseScript) return sse_tick(c);
   if (kind == TimerKind::kDelay) {
     c.delay_pending = false;
-    respond(c, 200, {{"Content-Type", "text/plain"}}, "ok");
+    respond(c, 200, {{"Content-Type", "text/plain"}}, c.delay_body.empty() ? "ok" : c.delay_body);
   } else if (kind == TimerKind::kDrip && c.drip_remaining > 0) {
     if (c.drip_events) {
       c.out += sse_event(c.drip_offset++);

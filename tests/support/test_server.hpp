@@ -62,6 +62,8 @@
 //                             (steady_clock, comparable across processes on Linux);
 //                             connections that asked for /stats are left out of the
 //                             counts and of last_client_close_ns
+//   /hedge, /counted, /count, /tail  hedging and coalescing routes: a first copy slow,
+//                             counts per key, a slow tail (see test_server.cpp)
 //   anything else             404 {"type":"NotFound","message":"no such endpoint"}
 // Generated bodies (/bytes, /stall, /drip): byte i is pattern_byte(i).
 // An unparsable request gets 400 and the connection is closed. An absolute-form
