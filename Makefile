@@ -60,10 +60,13 @@ fuzz: setup
 	./scripts/run-fuzzers build-fuzz $(FUZZ_SECONDS)
 
 # Micro-benchmarks of the primitives, then Tether against raw libcurl over
-# loopback (one table; see docs/performance.md).
+# loopback (one table; see docs/performance.md), then the queue's abort cost
+# and hedging against a slow tail (docs/patterns.md).
 bench: build
 	./build/bench/tether_bench_primitives --benchmark_min_time=0.2
 	./build/bench/tether_bench_http
+	./build/bench/tether_bench_queue
+	./build/bench/tether_bench_hedging
 
 format:
 	clang-format -i $(CXX_SOURCES)

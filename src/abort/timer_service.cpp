@@ -66,7 +66,12 @@ void TimerService::run() {
     by_id_.erase(first->second.first);
     queue_.erase(first);
     lock.unlock();
-    task();
+    try {
+      task();
+    } catch (...) {
+      // A task that throws (bad_alloc posting to an engine) must not end the
+      // timer thread, and with it every other timer of the process.
+    }
     task = nullptr;  // release captures before taking the lock again
     lock.lock();
   }

@@ -11,8 +11,8 @@
 #include "client/request_queue.hpp"
 #include "client/retry_budget.hpp"
 #include "tether/client.hpp"
-#include "transport/egress.hpp"
 #include "tether/testing.hpp"
+#include "transport/egress.hpp"
 #include "transport/engine.hpp"
 
 namespace tether::detail {

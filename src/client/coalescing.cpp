@@ -55,7 +55,9 @@ bool coalescable(const RequestConfig& config) {
   bool per_caller = config.on_response || config.on_data || config.flow ||
                     config.on_upload_progress || config.on_download_progress ||
                     config.response_type == ResponseType::Stream;
-  return safe && config.data.empty() && !per_caller;
+  // A deadline is the caller's own: a shared transfer could not keep it.
+  bool own_deadline = config.deadline || config.scope_deadline;
+  return safe && config.data.empty() && !per_caller && !own_deadline;
 }
 
 std::string coalesce_key(const RequestConfig& config, const CoalescePolicy& policy) {

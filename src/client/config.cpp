@@ -252,6 +252,17 @@ AbortSignal request_signal(const RequestConfig& config) {
 
 namespace {
 
+// A header name that is not a token, or a value with CR, LF or NUL, would
+// split the request on the wire: refused, nothing sent.
+std::optional<Error> check_headers(const Headers& headers) {
+  for (const auto& h : headers) {
+    if (!is_token(h.name) || has_control_break(h.value)) {
+      return Error(ErrorCode::BadOptionValue, "Invalid header \"" + h.name + "\"");
+    }
+  }
+  return std::nullopt;
+}
+
 // The method (upper-cased into `method`), header bytes and limits, or what is
 // wrong with them.
 std::optional<Error> check_request(const RequestConfig& config, std::string& method) {
@@ -261,11 +272,7 @@ std::optional<Error> check_request(const RequestConfig& config, std::string& met
   if (!is_token(method)) {
     return Error(ErrorCode::BadOptionValue, "Invalid HTTP method: \"" + config.method + "\"");
   }
-  for (const auto& h : config.headers) {
-    if (!is_token(h.name) || has_control_break(h.value)) {
-      return Error(ErrorCode::BadOptionValue, "Invalid header \"" + h.name + "\"");
-    }
-  }
+  if (auto error = check_headers(config.headers)) return error;
   const std::chrono::milliseconds none{0};
   if (config.timeout.value_or(none) < none || config.connect_timeout.value_or(none) < none ||
       config.idle_timeout.value_or(none) < none || config.max_redirects.value_or(0) < 0) {
@@ -358,6 +365,8 @@ std::variant<TransferSpec, Error> make_spec(const RequestConfig& config,
     }
   }
   if (auto error = add_body(config, spec)) return *error;
+  // transform_request may have changed the headers: checked again, as sent.
+  if (auto error = check_headers(spec.headers)) return *error;
   add_options(config, spec);
   return spec;
 }

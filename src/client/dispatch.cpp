@@ -4,8 +4,8 @@
 
 #include "client/client_core.hpp"
 #include "client/decode.hpp"
-#include "http/upload.hpp"
 #include "core/redact.hpp"
+#include "http/upload.hpp"
 
 namespace tether::detail {
 

@@ -213,7 +213,9 @@ bool hedgeable(const RequestConfig& config) {
   if (!idempotent(config.method)) return false;
   bool streams = config.on_response || config.on_data || config.flow ||
                  config.response_type == ResponseType::Stream;
-  return !streams && !config.on_upload_progress && !config.on_download_progress;
+  // Copies of a producer body would share (and split) one producer.
+  return !streams && !config.on_upload_progress && !config.on_download_progress &&
+         !config.data.stream_source();
 }
 
 Future<Response> run_hedged(std::shared_ptr<Executor> executor, std::shared_ptr<HedgeState> state,

@@ -7,8 +7,8 @@
 #include "client/decode.hpp"
 #include "client/dispatch.hpp"
 #include "client/retry_policy.hpp"
-#include "patterns/deadline.hpp"
 #include "http/upload.hpp"
+#include "patterns/deadline.hpp"
 
 namespace tether::detail {
 
@@ -211,7 +211,8 @@ class Pipeline final : public RequestState {
     bool body_read = e.maybe_delivered() && config->data.stream_source();
     if (delay && body_read && !config->data.replayable()) {
       return finish(not_retried(
-          e, "the request body is a stream without a restart function, so it cannot be sent again"));
+          e,
+          "the request body is a stream without a restart function, so it cannot be sent again"));
     }
     if (delay && body_read) restart_body_ = true;
     // A try given what was left of the whole-request timeout or a deadline

@@ -95,6 +95,9 @@ RequestConfig SseSession::connection_config() {
     config.headers.set("Last-Event-ID", std::move(id));
   }
   config.response_type = ResponseType::Stream;
+  // A stream opens on a 2xx only (WHATWG: any other status fails the
+  // connection), whatever the client's validate_status lets through.
+  config.validate_status = [](int status) { return status >= 200 && status <= 299; };
   if (!config.timeout) config.timeout = milliseconds(0);  // none, whatever the client's default
   config.retry = RetryPolicy{.retries = 0};               // reconnection is ours
   config.signal = signal_;

@@ -60,8 +60,16 @@ size_t Engine::Loop::on_write(char* data, size_t size, size_t n, void* userp) tr
   const size_t len = size * n;
   if (t.failure) return 0;  // refused already: nothing more reaches on_data
   if (t.spec.idle_timeout.count() > 0) t.last_activity = Clock::now();
-  if (t.discard_body) return len;
   const auto& spec = t.spec;
+  if (t.discard_body) {
+    // A redirect's body is dropped, but an endless one must not hold the
+    // request forever: it counts against the default cap.
+    t.discarded += len;
+    if (t.discarded <= static_cast<std::uint64_t>(kDefaultMaxContentLength)) return len;
+    t.failure = t.make_failure_ptr(ErrorCode::BadResponse, "redirect response body too large",
+                                   TransportError::TooLarge);
+    return 0;
+  }
   const auto& on_data = spec.options().on_data;
   const bool stream = on_data && t.stream_body;
   if (stream && spec.options().flow &&
@@ -70,12 +78,16 @@ size_t Engine::Loop::on_write(char* data, size_t size, size_t n, void* userp) tr
     t.paused = true;
     return CURL_WRITEFUNC_PAUSE;
   }
-  if (spec.max_content_length >= 0 &&
-      t.body_received + len > static_cast<std::uint64_t>(spec.max_content_length)) {
-    t.failure = t.make_failure_ptr(
-        ErrorCode::BadResponse,
-        "maxContentLength size of " + std::to_string(spec.max_content_length) + " exceeded",
-        TransportError::TooLarge);
+  // A streamed response that validate_status rejected is buffered for its
+  // Error: capped by default even when the stream itself is not.
+  const bool buffers_rejected = on_data && !t.stream_body;
+  const std::int64_t cap = spec.max_content_length < 0 && buffers_rejected
+                               ? kDefaultMaxContentLength
+                               : spec.max_content_length;
+  if (cap >= 0 && t.body_received + len > static_cast<std::uint64_t>(cap)) {
+    t.failure = t.make_failure_ptr(ErrorCode::BadResponse,
+                                   "maxContentLength size of " + std::to_string(cap) + " exceeded",
+                                   TransportError::TooLarge);
     return 0;  // CURLE_WRITE_ERROR: the transfer stops here
   }
   t.body_received += len;
@@ -89,7 +101,7 @@ size_t Engine::Loop::on_write(char* data, size_t size, size_t n, void* userp) tr
     }
   }
   // A response validate_status rejected keeps its body for the Error.
-  if (spec.keep_body || (on_data && !t.stream_body)) t.result.body.append(data, len);
+  if (spec.keep_body || buffers_rejected) t.result.body.append(data, len);
   return len;
 } catch (...) {
   out_of_memory(userp);

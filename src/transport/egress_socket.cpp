@@ -11,10 +11,17 @@ curl_socket_t Engine::Loop::on_open_socket(void* userp, curlsocktype purpose,
                                            curl_sockaddr* address) {
   auto& t = *static_cast<Transfer*>(userp);
   if (purpose == CURLSOCKTYPE_IPCXN && t.egress) {
-    if (auto refused = t.egress->refusal(&address->addr, address->addrlen)) {
-      // curl goes on with the name's other addresses; finish() reports this
-      // refusal if none of them connects.
-      if (t.egress_refusal.empty()) t.egress_refusal = std::move(*refused);
+    try {
+      if (auto refused = t.egress->refusal(&address->addr, address->addrlen)) {
+        // curl goes on with the name's other addresses; finish() reports this
+        // refusal if none of them connects.
+        if (t.egress_refusal.empty()) t.egress_refusal = std::move(*refused);
+        return CURL_SOCKET_BAD;
+      }
+    } catch (...) {
+      // (bad_alloc building the message) must not unwind through curl's C
+      // code: no socket, and the transfer fails as out of memory.
+      t.out_of_memory = true;
       return CURL_SOCKET_BAD;
     }
   }

@@ -143,9 +143,9 @@ class TransferHandler {
 
 // What a client fixes in its engine when it starts it.
 struct EngineSettings {
-  std::shared_ptr<TransferHandler> handler{};  // transfers go here, not to curl
-  std::optional<std::string> cookie_file{};    // a cookie jar ("": in memory only)
-  std::shared_ptr<const EgressRules> egress{}; // checked on every connection
+  std::shared_ptr<TransferHandler> handler{};   // transfers go here, not to curl
+  std::optional<std::string> cookie_file{};     // a cookie jar ("": in memory only)
+  std::shared_ptr<const EgressRules> egress{};  // checked on every connection
 };
 
 class Engine final : public Executor, public std::enable_shared_from_this<Engine> {

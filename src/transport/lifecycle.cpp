@@ -10,6 +10,9 @@
 namespace tether::detail {
 
 void Engine::Loop::start(std::unique_ptr<Transfer>&& t) {
+  // Room first: an emplace that throws while rehashing would destroy the
+  // transfer with its easy handle (a raw CURL*) still in it.
+  transfers_.reserve(transfers_.size() + 1);
   bool configured = false;
   if (!spare_handles_.empty()) {
     auto [easy, kind] = spare_handles_.back();

@@ -23,8 +23,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "transport/egress.hpp"
 #include "transport/cookies.hpp"
+#include "transport/egress.hpp"
 #include "transport/engine.hpp"
 
 namespace tether::detail {
@@ -60,6 +60,7 @@ struct Transfer {
   std::uint64_t flow_token = 0;      // its binding to its FlowControl (FlowState::bind)
   std::int64_t content_length = -1;  // the response's Content-Length, once seen
   std::uint64_t body_received = 0;
+  std::uint64_t discarded = 0;  // redirect body bytes dropped (capped too)
   // Set by a callback that stopped the transfer (on the heap: rarely used, and
   // 10,000 transfers in flight should not carry its room).
   std::unique_ptr<TransferFailure> failure;

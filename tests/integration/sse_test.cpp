@@ -164,6 +164,21 @@ TEST_F(SseTest, ANon2xxStatusStopsReconnecting) {
   EXPECT_TRUE(rec.errors.empty());
 }
 
+// Review fix: a client whose validate_status lets any status through still
+// opens a stream on a 2xx only (WHATWG), and does not reconnect.
+TEST_F(SseTest, ANon2xxStreamFailsWhateverTheClientsValidateStatus) {
+  Client lenient(RequestConfig{.validate_status = [](int) { return true; }});
+  EventSourceOptions options = rec.hooks();
+  options.retry = 5ms;
+  EventSource source(lenient, server.url("/sse-script?status=500&body=" + encode("data: x\n\n")),
+                     std::move(options));
+  auto outcome = settle(source);
+  ASSERT_FALSE(outcome.has_value());
+  EXPECT_EQ(outcome.error().code(), ErrorCode::BadResponse);
+  EXPECT_TRUE(rec.events.empty());
+  EXPECT_EQ(server.accepted_count(), 1u);
+}
+
 TEST_F(SseTest, AWrongContentTypeStopsReconnecting) {
   EventSourceOptions options = rec.hooks();
   options.retry = 5ms;

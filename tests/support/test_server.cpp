@@ -216,7 +216,7 @@ struct Conn {
   // tick (drip_interval; drip_remaining counts what is left), then close the
   // connection, or fall silent and keep it open (idle_after).
   std::vector<std::string> sse_parts;
-  std::string delay_body{};    // hedging routes: what the delayed response says ("ok" if empty)
+  std::string delay_body{};  // hedging routes: what the delayed response says ("ok" if empty)
 };
 
 }  // namespace
