@@ -21,7 +21,8 @@ enum class EventKind : std::uint8_t {
   PhaseChanged,  // the transfer moved on (connect, tls, send, await_headers, body, redirect)
   Redirected,    // a 3xx was followed: `status`, and `url` is the next URL
   Retried,       // a failed try will be retried after `delay`; `error` is the failure
-  Hedged,        // a second, parallel try was sent (`attempt` is its number)
+  Hedged,        // this request is an extra copy of a hedged one (`attempt`: 1 the first extra),
+                 // right after its Started; each copy is a request with its own id
   Aborted,       // its signal or token aborted it: `reason`
   Finished,      // settled: `status` for a response, `error` otherwise; `transfer`
 };

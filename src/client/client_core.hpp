@@ -125,6 +125,7 @@ RequestConfig merge_config(const RequestConfig& defaults, RequestConfig&& config
 struct PreparedConfig {
   RequestConfig config;
   std::vector<std::string> default_header_names;
+  int hedge_copy = 0;  // a hedged request's extra copy (1, 2, …): its events say so
 };
 PreparedConfig prepare_config(const RequestConfig& defaults, RequestConfig&& config);
 

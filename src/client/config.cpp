@@ -120,7 +120,9 @@ std::variant<std::string, Error> resolve_url(const RequestConfig& config) {
     }
   }
   if (has_control_break(url)) {
-    return Error(ErrorCode::InvalidUrl, invalid_url("a control character (CR, LF, NUL)", url));
+    // As in a method or a header: bytes that would split the request line are
+    // a bad option (issue 12), not merely a URL that does not parse.
+    return Error(ErrorCode::BadOptionValue, invalid_url("a control character (CR, LF, NUL)", url));
   }
   if (url.find(' ') != std::string::npos) {
     return Error(ErrorCode::InvalidUrl, invalid_url("a space (encode it as %20)", url));

@@ -68,6 +68,7 @@ class HedgeRun : public std::enable_shared_from_this<HedgeRun> {
       if (launched_ <= policy_.max_extra) schedule_next();
     }
     PreparedConfig copy = prepared_;
+    copy.hedge_copy = index;
     const AbortSignal& caller = copy.config.signal;
     copy.config.signal = caller == AbortSignal{} ? controller.signal()
                                                  : AbortSignal::any({caller, controller.signal()});

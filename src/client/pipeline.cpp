@@ -305,12 +305,13 @@ Future<Response> run_request(const EngineOwner& owner, PreparedConfig&& prepared
                (!prepared.config.retry || prepared.config.retry->retries <= 0) &&
                !has_deadline(prepared.config);
   auto observer = make_observer(owner.event_hook, prepared.config);
+  const int prepared_hedge_copy = prepared.hedge_copy;
   if (!plain) {
     auto pipeline = std::make_shared<Pipeline>(owner.engine, std::move(prepared), interceptors,
                                                owner.retry_budget);
     pipeline->use_queue(owner.queue);
     pipeline->observe(std::move(observer));
-    pipeline->notify_started();
+    pipeline->notify_started(prepared_hedge_copy);
     return pipeline->start(signal, owner.closing.signal());
   }
   // The plain request: one try, settled by the state itself. It never waits
@@ -322,7 +323,7 @@ Future<Response> run_request(const EngineOwner& owner, PreparedConfig&& prepared
   // (With a queue it does wait outside the engine: the client's end settles it.)
   state->use_queue(owner.queue);
   state->observe(std::move(observer));
-  state->notify_started();
+  state->notify_started(prepared_hedge_copy);
   state->watch(signal, owner.queue ? owner.closing.signal() : AbortSignal{});
   if (!state->settled()) start_transfer(state);
   return future;

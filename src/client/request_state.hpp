@@ -105,8 +105,9 @@ class RequestState : public std::enable_shared_from_this<RequestState> {
   void notify(RequestEvent& event) const {
     if (observer_) observer_->emit(event);
   }
-  // Any thread: Started, delivered on the engine thread before anything else.
-  void notify_started();
+  // Any thread: Started, delivered on the engine thread before anything else;
+  // for a hedged request's extra copy, Hedged right after it.
+  void notify_started(int hedge_copy = 0);
 
  private:
   bool claim() noexcept { return stage_.exchange(Stage::Settled) != Stage::Settled; }

@@ -23,14 +23,22 @@ RequestEnding ending_of(const Result<Response>& outcome) {
   return outcome ? ending_of(outcome.value()) : ending_of(outcome.error());
 }
 
-void RequestState::notify_started() {
+void RequestState::notify_started(int hedge_copy) {
   if (!observer_) return;
-  auto event = [observer = observer_, time = std::chrono::steady_clock::now()] {
+  auto event = [observer = observer_, time = std::chrono::steady_clock::now(), hedge_copy] {
     RequestEvent started;
     started.kind = EventKind::Started;
     started.phase = RequestPhase::Queued;
     started.time = time;
     observer->emit(started);
+    if (hedge_copy > 0) {
+      RequestEvent hedged;
+      hedged.kind = EventKind::Hedged;
+      hedged.phase = RequestPhase::Queued;
+      hedged.time = time;
+      hedged.attempt = hedge_copy;
+      observer->emit(hedged);
+    }
   };
   // Posted even on the engine thread: the engine runs its queue in order, so
   // Started comes before whatever the request posts or submits next.

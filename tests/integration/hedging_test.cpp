@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -158,6 +159,55 @@ TEST(Hedging, ABadPolicyFailsTheRequestAndSendsNothing) {
     EXPECT_NE(std::string(result.error().what()).find("hedge."), std::string::npos);
   }
   EXPECT_EQ(count_of(client, server, "bad"), 0);
+}
+
+}  // namespace
+
+namespace {
+
+// The event hook hears a hedge: the extra copy is a request of its own whose
+// Started is followed by Hedged (attempt 1), and the losing copy ends Aborted.
+TEST(Hedging, TheEventHookHearsTheHedge) {
+  TestServer server;
+  std::mutex mu;
+  std::vector<tether::RequestEvent> events;  // (no pointers kept: copied fields only)
+  ClientOptions options;
+  options.on_event = [&](const tether::RequestEvent& e) {
+    std::lock_guard lock(mu);
+    tether::RequestEvent copy;
+    copy.kind = e.kind;
+    copy.request_id = e.request_id;
+    copy.attempt = e.attempt;
+    events.push_back(copy);
+  };
+  Client client(RequestConfig{.hedge = HedgePolicy{.max_extra = 1, .delay = 20ms}},
+                std::move(options));
+  Response r = client.get(server.url("/hedge?key=events")).get();
+  EXPECT_EQ(r.hedge_copy, 1);
+  client = Client();  // the old client's engine is shut down: every event was delivered
+
+  std::lock_guard lock(mu);
+  auto hedged = std::find_if(events.begin(), events.end(), [](const tether::RequestEvent& e) {
+    return e.kind == tether::EventKind::Hedged;
+  });
+  ASSERT_NE(hedged, events.end());
+  EXPECT_EQ(hedged->attempt, 1);
+  // Right after the same request's Started.
+  ASSERT_NE(hedged, events.begin());
+  auto started = std::find_if(events.begin(), hedged, [&](const tether::RequestEvent& e) {
+    return e.request_id == hedged->request_id;
+  });
+  ASSERT_NE(started, hedged);
+  EXPECT_EQ(started->kind, tether::EventKind::Started);
+  EXPECT_EQ(std::count_if(
+                events.begin(), events.end(),
+                [](const tether::RequestEvent& e) { return e.kind == tether::EventKind::Hedged; }),
+            1);
+  EXPECT_EQ(std::count_if(events.begin(), events.end(),
+                          [](const tether::RequestEvent& e) {
+                            return e.kind == tether::EventKind::Finished;
+                          }),
+            2);  // one per copy
 }
 
 }  // namespace

@@ -86,7 +86,7 @@ TEST_F(Security, ControlCharactersAreRefusedAndNothingIsSent) {
   const std::string nul("\0", 1);
   for (const std::string& url : {server.url("/ok\r\nX-Injected: 1"), server.url("/ok\nx"),
                                  server.url("/ok" + nul + "x"), server.url("/ok?q=a\rb")}) {
-    EXPECT_EQ(fails(client.get(url)).code(), ErrorCode::InvalidUrl);
+    EXPECT_EQ(fails(client.get(url)).code(), ErrorCode::BadOptionValue);
   }
   for (const std::string& method :
        {std::string("GET\r\nX: 1"), "GET" + nul, std::string("G\nET")}) {
