@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <optional>
 
 #include <cerrno>
 #include <cstdio>
@@ -150,13 +151,22 @@ void Engine::clear_cookies() {
 }
 
 void Engine::save_cookies() {
-  on_loop(*this, loop_, [](Loop& loop) {
+  // The failure comes back as a value and is thrown here: an exception_ptr
+  // handed between threads is reference-counted inside libstdc++, where
+  // ThreadSanitizer cannot see the synchronisation.
+  auto failure = on_loop(*this, loop_, [](Loop& loop) -> std::optional<Error> {
     if (!loop.cookie_jar) {
-      throw Error(ErrorCode::BadOptionValue,
-                  "tether: save_cookies needs ClientOptions::cookie_file");
+      return Error(ErrorCode::BadOptionValue,
+                   "tether: save_cookies needs ClientOptions::cookie_file");
     }
-    loop.cookie_jar->save();
+    try {
+      loop.cookie_jar->save();
+    } catch (const Error& e) {
+      return e;
+    }
+    return std::nullopt;
   });
+  if (failure) throw *failure;
 }
 
 }  // namespace tether::detail
