@@ -34,8 +34,14 @@ CookieJar::~CookieJar() {
 }
 
 void CookieJar::attach(CURL* easy) {
+  release(easy);  // at most one queued name (a handle aborted before it started)
   curl_easy_setopt(easy, CURLOPT_SHARE, share_);
   curl_easy_setopt(easy, CURLOPT_COOKIEFILE, "");  // the cookie engine on, no file read
+}
+
+void CookieJar::release(CURL* easy) noexcept {
+  // With a share, this drops the queued names only: the shared cookies stay.
+  curl_easy_setopt(easy, CURLOPT_COOKIEFILE, static_cast<char*>(nullptr));
 }
 
 bool parse_cookie_line(const std::string& line, Cookie& out) {

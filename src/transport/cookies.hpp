@@ -22,6 +22,10 @@ class CookieJar {
 
   // The transfer's handle reads and fills this jar.
   void attach(CURL* easy);
+  // Drops the cookie file name CURLOPT_COOKIEFILE queued on the handle (curl
+  // frees it when a transfer starts, or on cleanup): curl_easy_reset would leak
+  // it. Call before resetting a handle that was attached.
+  static void release(CURL* easy) noexcept;
   std::vector<Cookie> list();
   void clear();
   // Writes the jar to its file (Netscape format); throws Error saying why not.

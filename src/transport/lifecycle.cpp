@@ -28,7 +28,7 @@ void Engine::Loop::start(std::unique_ptr<Transfer>&& t) {
       set_pointers(*t);
       configured = true;
     } else if (kind != 0) {
-      curl_easy_reset(easy);  // (a handle of kind 0 was reset when it came back)
+      reset_handle(easy);  // (a handle of kind 0 was reset when it came back)
     }
   } else {
     t->easy = curl_easy_init();
@@ -43,6 +43,11 @@ void Engine::Loop::start(std::unique_ptr<Transfer>&& t) {
     ref.idle_due = ref.started + ref.spec.idle_timeout;
     idle_deadlines_.emplace(*ref.idle_due, ref.id);
   }
+}
+
+void Engine::Loop::reset_handle(CURL* easy) noexcept {
+  if (cookie_jar) CookieJar::release(easy);  // (curl_easy_reset would leak it)
+  curl_easy_reset(easy);
 }
 
 void Engine::Loop::start_or_fail(std::unique_ptr<Transfer>& t) noexcept {
@@ -95,7 +100,7 @@ std::unique_ptr<Transfer> Engine::Loop::detach(Transfer& t) {
     // transfer is the same kind; its pointers into this transfer are set anew
     // before any use). Any other is reset now, before its header list and
     // mime parts are freed below.
-    if (owned->handle_kind == 0) curl_easy_reset(owned->easy);
+    if (owned->handle_kind == 0) reset_handle(owned->easy);
     if (spare_handles_.size() < 256) {
       spare_handles_.emplace_back(owned->easy, owned->handle_kind);
     } else {
@@ -250,7 +255,7 @@ bool Engine::Loop::follow_redirect(Transfer& t) {
   t.payload_sent = 0;
   t.sends = 0;
   t.content_length = -1;
-  curl_easy_reset(t.easy);
+  reset_handle(t.easy);
   curl_slist_free_all(t.header_list);
   t.header_list = nullptr;
   configure(t);

@@ -190,6 +190,7 @@ struct Engine::Loop {
   bool follow_redirect(Transfer& t);
   void complete(Transfer& t, TransferOutcome&& outcome);
   std::unique_ptr<Transfer> detach(Transfer& t);
+  void reset_handle(CURL* easy) noexcept;
   void check_idle(Clock::time_point now);
 
   // options.cpp
