@@ -33,14 +33,18 @@ asan: setup
 	cmake --build build-asan -j $(JOBS) --target tether_unit_tests tether_concurrency_tests tether_integration_tests tether_load_tests tether_coroutine_tests
 	cd build-asan && ctest --output-on-failure -j $(JOBS) -L 'unit|concurrency|integration|load|coroutine'
 
-# The coroutine suite built by the second compiler (clang 14) under ASan +
-# UBSan: coroutine code generation differs between compilers. Builds only the
-# library and that suite.
+# The second compiler (clang 14) with ASan + UBSan, one build tree for two
+# jobs: the coroutine suite (coroutine code generation differs between
+# compilers) and the libFuzzer targets (fuzz/), each run for FUZZ_SECONDS from
+# its seed corpus (which `make test` also replays). Only the library, that
+# suite and the fuzz targets are built.
+CLANG_CONFIGURE = cmake -S . -B build-clang -DCMAKE_CXX_COMPILER=clang++-14 \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTETHER_FUZZ=ON -DTETHER_SANITIZE="address;undefined" \
+	  -DTETHER_BUILD_BENCH=OFF -DTETHER_BUILD_EXAMPLES=OFF $(CMAKE_FLAGS)
 asan-clang: setup
-	cmake -S . -B build-asan-clang -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=Debug \
-	  -DTETHER_SANITIZE="address;undefined" -DTETHER_BUILD_BENCH=OFF -DTETHER_BUILD_EXAMPLES=OFF $(CMAKE_FLAGS)
-	cmake --build build-asan-clang -j $(JOBS) --target tether_coroutine_tests
-	cd build-asan-clang && ctest --output-on-failure -j $(JOBS) -L coroutine
+	$(CLANG_CONFIGURE)
+	cmake --build build-clang -j $(JOBS) --target tether_coroutine_tests
+	cd build-clang && ctest --output-on-failure -j $(JOBS) -L coroutine
 
 # The same suites under ThreadSanitizer (the concurrency suite is written for it).
 tsan: setup
@@ -49,15 +53,11 @@ tsan: setup
 	cmake --build build-tsan -j $(JOBS) --target tether_unit_tests tether_concurrency_tests tether_integration_tests tether_load_tests
 	cd build-tsan && ctest --output-on-failure -j $(JOBS) -L 'unit|concurrency|integration|load'
 
-# The libFuzzer targets (fuzz/), built by clang 14 with ASan + UBSan, each run
-# for FUZZ_SECONDS from its seed corpus (which `make test` also replays).
 FUZZ_SECONDS ?= 25
 fuzz: setup
-	cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DTETHER_FUZZ=ON -DTETHER_BUILD_TESTS=OFF -DTETHER_BUILD_BENCH=OFF -DTETHER_BUILD_EXAMPLES=OFF \
-	  -DTETHER_BUILD_DEMO=OFF -DTETHER_BUILD_CLI=OFF -DTETHER_INSTALL=OFF $(CMAKE_FLAGS)
-	cmake --build build-fuzz -j $(JOBS)
-	./scripts/run-fuzzers build-fuzz $(FUZZ_SECONDS)
+	$(CLANG_CONFIGURE)
+	cmake --build build-clang -j $(JOBS) --target tether_fuzzers
+	./scripts/run-fuzzers build-clang $(FUZZ_SECONDS)
 
 # Micro-benchmarks of the primitives, then Tether against raw libcurl over
 # loopback (one table; see docs/performance.md), then the queue's abort cost
@@ -75,4 +75,4 @@ format-check:
 	clang-format --dry-run -Werror $(CXX_SOURCES)
 
 clean:
-	rm -rf build build-asan build-asan-clang build-tsan build-fuzz
+	rm -rf build build-asan build-clang build-tsan
