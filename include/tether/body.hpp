@@ -22,19 +22,19 @@ namespace tether {
 
 using Bytes = std::vector<std::byte>;
 
-// multipart/form-data fields and files, in order.
+/// multipart/form-data fields and files, in order.
 class Form {
  public:
   struct Part {
     std::string name{};
-    std::string value{};         // the field's value, or the file's content
-    std::string filename{};      // non-empty for a file part
-    std::string content_type{};  // for a file part; empty means application/octet-stream
+    std::string value{};         ///< the field's value, or the file's content
+    std::string filename{};      ///< non-empty for a file part
+    std::string content_type{};  ///< for a file part; empty means application/octet-stream
     friend bool operator==(const Part&, const Part&) = default;
   };
 
   Form() = default;
-  // Form{{"name", "value"}, ...}: text fields.
+  /// Form{{"name", "value"}, ...}: text fields.
   Form(std::initializer_list<std::pair<std::string, std::string>> fields);
 
   Form& append(std::string name, std::string value);
@@ -49,7 +49,7 @@ class Form {
   std::vector<Part> parts_{};
 };
 
-// application/x-www-form-urlencoded fields, in order.
+/// application/x-www-form-urlencoded fields, in order.
 class UrlEncoded {
  public:
   UrlEncoded() = default;
@@ -58,7 +58,7 @@ class UrlEncoded {
   const std::vector<std::pair<std::string, std::string>>& fields() const noexcept {
     return fields_;
   }
-  // "a=1&b=x+y" as URLSearchParams writes it.
+  /// "a=1&b=x+y" as URLSearchParams writes it.
   std::string encode() const;
   friend bool operator==(const UrlEncoded&, const UrlEncoded&) = default;
 
@@ -66,21 +66,21 @@ class UrlEncoded {
   std::vector<std::pair<std::string, std::string>> fields_{};
 };
 
-// Streaming uploads: a body read as curl asks for it, never whole in memory.
-// A file, by path: opened when each try starts (a missing or unreadable file
-// fails the request with BadOptionValue, naming the path, and sends nothing),
-// its size sent as Content-Length; a retry or a 307/308 redirect reads it again.
+/// Streaming uploads: a body read as curl asks for it, never whole in memory.
+/// A file, by path: opened when each try starts (a missing or unreadable file
+/// fails the request with BadOptionValue, naming the path, and sends nothing),
+/// its size sent as Content-Length; a retry or a 307/308 redirect reads it again.
 struct BodyFile {
   std::string path{};
 };
-// A producer: `read` fills `buffer` with the next bytes and returns how many
-// (0 ends the body); it runs on the engine thread, so it must not wait long.
-// `size`, when known, is sent as Content-Length (the producer must give exactly
-// that many bytes); unknown, the body goes chunked (HTTP/1.1). `restart`, when
-// given, starts the body again from its first byte (a retry, a 307/308
-// redirect) and returns false if it cannot; without it such a body is sent at
-// most once, and a retry or redirect that needs it again fails saying so. What
-// read or restart throws becomes the request's error.
+/// A producer: `read` fills `buffer` with the next bytes and returns how many
+/// (0 ends the body); it runs on the engine thread, so it must not wait long.
+/// `size`, when known, is sent as Content-Length (the producer must give exactly
+/// that many bytes); unknown, the body goes chunked (HTTP/1.1). `restart`, when
+/// given, starts the body again from its first byte (a retry, a 307/308
+/// redirect) and returns false if it cannot; without it such a body is sent at
+/// most once, and a retry or redirect that needs it again fails saying so. What
+/// read or restart throws becomes the request's error.
 struct BodyStream {
   std::function<std::size_t(std::span<char> buffer)> read{};
   std::optional<std::uint64_t> size{};
@@ -108,8 +108,8 @@ class Body {
  public:
   enum class Kind { None, Json, Text, Bytes, Form, UrlEncoded, File, Stream };
 
-  // A Body is immutable and its copies share one payload, so a config (and
-  // a Response or Error that carries one) copies in O(1) whatever its size.
+  /// A Body is immutable and its copies share one payload, so a config (and
+  /// a Response or Error that carries one) copies in O(1) whatever its size.
   Body() noexcept = default;
   Body(nlohmann::json json) : value_(make(std::move(json))) {}
   Body(std::string text) : value_(make(Text{std::move(text)})) {}
@@ -118,16 +118,16 @@ class Body {
   Body(tether::Bytes bytes) : value_(make(std::move(bytes))) {}
   Body(tether::Form form) : value_(make(std::move(form))) {}
   Body(tether::UrlEncoded fields) : value_(make(std::move(fields))) {}
-  // axios' object literal: {{"name", "x"}, {"n", 1}} is the JSON object
-  // {"name":"x","n":1} (nlohmann's rules: a list of [string, value] pairs is
-  // an object, any other list an array). One string alone, {"text"}, stays
-  // text, as Body("text").
+  /// axios' object literal: {{"name", "x"}, {"n", 1}} is the JSON object
+  /// {"name":"x","n":1} (nlohmann's rules: a list of [string, value] pairs is
+  /// an object, any other list an array). One string alone, {"text"}, stays
+  /// text, as Body("text").
   Body(nlohmann::json::initializer_list_t init) : value_(from_list(init)) {}
-  // Any value nlohmann can convert (a struct with to_json, a number, a map, a
-  // vector) is sent as JSON.
+  /// Any value nlohmann can convert (a struct with to_json, a number, a map, a
+  /// vector) is sent as JSON.
   template <detail::JsonBody T>
   Body(const T& value) : value_(make(nlohmann::json(value))) {}
-  // Streaming uploads (see BodyFile, BodyStream).
+  /// Streaming uploads (see BodyFile, BodyStream).
   Body(BodyFile file) : value_(make(std::move(file))) {}
   Body(BodyStream stream) : value_(make(std::move(stream))) {}
   static Body file(std::string path) { return Body(BodyFile{std::move(path)}); }
@@ -140,7 +140,7 @@ class Body {
   Kind kind() const noexcept { return value_ ? static_cast<Kind>(value_->index()) : Kind::None; }
   bool empty() const noexcept { return kind() == Kind::None; }
 
-  // The payload's accessors; each returns nullptr for another kind.
+  /// The payload's accessors; each returns nullptr for another kind.
   const nlohmann::json* json() const noexcept { return get<nlohmann::json>(); }
   const std::string* text() const noexcept {
     auto* t = get<Text>();
@@ -151,21 +151,21 @@ class Body {
   const tether::UrlEncoded* url_encoded() const noexcept { return get<tether::UrlEncoded>(); }
   const BodyFile* file_source() const noexcept { return get<BodyFile>(); }
   const BodyStream* stream_source() const noexcept { return get<BodyStream>(); }
-  // Whether the body can be sent again (a retry, a 307/308 redirect): all
-  // kinds but a BodyStream without restart.
+  /// Whether the body can be sent again (a retry, a 307/308 redirect): all
+  /// kinds but a BodyStream without restart.
   bool replayable() const noexcept {
     auto* s = stream_source();
     return !s || static_cast<bool>(s->restart);
   }
 
-  // The Content-Type sent when the request sets none: application/json,
-  // text/plain;charset=UTF-8, application/octet-stream,
-  // application/x-www-form-urlencoded;charset=UTF-8; empty for None and Form
-  // (the multipart boundary is the transport's); application/octet-stream for
-  // File and Stream.
+  /// The Content-Type sent when the request sets none: application/json,
+  /// text/plain;charset=UTF-8, application/octet-stream,
+  /// application/x-www-form-urlencoded;charset=UTF-8; empty for None and Form
+  /// (the multipart boundary is the transport's); application/octet-stream for
+  /// File and Stream.
   std::string default_content_type() const;
-  // The bytes sent, for every kind but Form, File and Stream (empty for None;
-  // those are read as they are sent).
+  /// The bytes sent, for every kind but Form, File and Stream (empty for None;
+  /// those are read as they are sent).
   std::string serialize() const;
 
  private:
@@ -173,7 +173,7 @@ class Body {
     std::string value{};
     friend bool operator==(const Text&, const Text&) = default;
   };
-  // Order matches Kind.
+  /// Order matches Kind.
   using Value = std::variant<std::monostate, nlohmann::json, Text, tether::Bytes, tether::Form,
                              tether::UrlEncoded, BodyFile, BodyStream>;
   static std::shared_ptr<const Value> from_list(nlohmann::json::initializer_list_t init);
@@ -185,7 +185,7 @@ class Body {
   const T* get() const noexcept {
     return value_ ? std::get_if<T>(value_.get()) : nullptr;
   }
-  std::shared_ptr<const Value> value_{};  // null: Kind::None
+  std::shared_ptr<const Value> value_{};  ///< null: Kind::None
 };
 
 }  // namespace tether

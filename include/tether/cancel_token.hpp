@@ -13,7 +13,7 @@
 
 namespace tether {
 
-// axios' Cancel / CanceledError payload.
+/// axios' Cancel / CanceledError payload.
 struct Cancel {
   std::string message{};
 
@@ -26,23 +26,23 @@ class CancelToken {
  public:
   using CancelFunction = std::function<void(std::string)>;
 
-  // Runs `executor` once, here, with a cancel function that may be called
-  // later from any thread (and more than once: the first message wins). Like
-  // CancelTokenSource::cancel, it rethrows what a subscriber threw.
-  // Throws std::invalid_argument if `executor` is empty.
+  /// Runs `executor` once, here, with a cancel function that may be called
+  /// later from any thread (and more than once: the first message wins). Like
+  /// CancelTokenSource::cancel, it rethrows what a subscriber threw.
+  /// Throws std::invalid_argument if `executor` is empty.
   explicit CancelToken(std::function<void(CancelFunction)> executor);
 
   static CancelTokenSource source();
 
   bool requested() const noexcept;
   std::optional<Cancel> reason() const;
-  // Throws tether::Error, code Canceled, whose message is the cancel message
-  // ("canceled" when it was empty).
+  /// Throws tether::Error, code Canceled, whose message is the cancel message
+  /// ("canceled" when it was empty).
   void throw_if_requested() const;
-  // fn runs once on cancellation, inside cancel(), on the canceling thread; at
-  // once if the token is already canceled. Same rules as AbortSignal::on_abort.
+  /// fn runs once on cancellation, inside cancel(), on the canceling thread; at
+  /// once if the token is already canceled. Same rules as AbortSignal::on_abort.
   [[nodiscard]] AbortRegistration subscribe(std::function<void(const Cancel&)> fn) const;
-  // The same cancellation as an AbortSignal (reason name "CanceledError").
+  /// The same cancellation as an AbortSignal (reason name "CanceledError").
   AbortSignal signal() const noexcept { return signal_; }
 
   friend bool operator==(const CancelToken& a, const CancelToken& b) noexcept {
@@ -57,9 +57,9 @@ class CancelToken {
 
 struct CancelTokenSource {
   CancelToken token;
-  // Cancels `token` with `message`; the first call wins, later calls do nothing.
-  // As AbortController::abort: a subscriber that throws does not stop the
-  // others, and the first exception is rethrown once they all have run.
+  /// Cancels `token` with `message`; the first call wins, later calls do nothing.
+  /// As AbortController::abort: a subscriber that throws does not stop the
+  /// others, and the first exception is rethrown once they all have run.
   void cancel(std::string message = {}) const;
 };
 

@@ -40,24 +40,24 @@ struct ClientAccess;
 
 class Client {
  public:
-  Client();  // its own engine
+  Client();  ///< its own engine
   explicit Client(RequestConfig defaults);
-  // A client with settings fixed for its lifetime (queues, hooks, cookies…).
+  /// A client with settings fixed for its lifetime (queues, hooks, cookies…).
   Client(RequestConfig defaults, ClientOptions options);
 
-  // axios.create: a client with these defaults merged over this one's, on the
-  // same engine.
+  /// axios.create: a client with these defaults merged over this one's, on the
+  /// same engine.
   Client create(RequestConfig overrides) const;
 
-  // Starts the request. The future settles with the Response, or with an
-  // Error: Canceled when config.signal or config.cancel_token fires first
-  // (at once, on the aborting thread; the connection is closed right after);
-  // and an invalid config fails the future too, opening no connection.
-  //
-  // Overloads, not default arguments: a defaulted `RequestConfig config = {}`
-  // is a braced temporary built in the caller, and g++ 12 destroys such
-  // temporaries twice when the call is the operand of co_await (see
-  // docs/async.md). Built here instead, `co_await client.get(url)` is safe.
+  /// Starts the request. The future settles with the Response, or with an
+  /// Error: Canceled when config.signal or config.cancel_token fires first
+  /// (at once, on the aborting thread; the connection is closed right after);
+  /// and an invalid config fails the future too, opening no connection.
+  ///
+  /// Overloads, not default arguments: a defaulted `RequestConfig config = {}`
+  /// is a braced temporary built in the caller, and g++ 12 destroys such
+  /// temporaries twice when the call is the operand of co_await (see
+  /// docs/async.md). Built here instead, `co_await client.get(url)` is safe.
   Future<Response> request(RequestConfig config);
   Future<Response> get(std::string url);
   Future<Response> get(std::string url, RequestConfig config);
@@ -77,36 +77,36 @@ class Client {
   Future<Response> patch(std::string url, Body data);
   Future<Response> patch(std::string url, Body data, RequestConfig config);
 
-  // axios' interceptors.request / interceptors.response, shared by the copies
-  // of this client; a client made by create() has its own. use/eject/clear are
-  // thread-safe and affect the requests started afterwards.
+  /// axios' interceptors.request / interceptors.response, shared by the copies
+  /// of this client; a client made by create() has its own. use/eject/clear are
+  /// thread-safe and affect the requests started afterwards.
   Interceptors& interceptors();
 
-  // The defaults every request starts from (axios' instance.defaults), as a
-  // copy of the current snapshot.
-  // (const, so that `client.defaults().headers.set(…)`, which would change a
-  // copy, does not compile: use update_defaults.)
+  /// The defaults every request starts from (axios' instance.defaults), as a
+  /// copy of the current snapshot.
+  /// (const, so that `client.defaults().headers.set(…)`, which would change a
+  /// copy, does not compile: use update_defaults.)
   const RequestConfig defaults() const;
-  // Replaces the defaults, for the requests started afterwards.
+  /// Replaces the defaults, for the requests started afterwards.
   void set_defaults(RequestConfig defaults);
-  // Changes the defaults in place, e.g.
-  //   client.update_defaults([](tether::RequestConfig& d) { d.headers.set("X-Key", "v"); });
-  // `change` edits a copy that then replaces the snapshot atomically; it may
-  // run more than once when another thread changes the defaults at the same
-  // time, so it should only edit the config it is given.
+  /// Changes the defaults in place, e.g.
+  ///   client.update_defaults([](tether::RequestConfig& d) { d.headers.set("X-Key", "v"); });
+  /// `change` edits a copy that then replaces the snapshot atomically; it may
+  /// run more than once when another thread changes the defaults at the same
+  /// time, so it should only edit the config it is given.
   void update_defaults(const std::function<void(RequestConfig&)>& change);
 
-  // The engine thread as an Executor (for posting work next to the requests).
+  /// The engine thread as an Executor (for posting work next to the requests).
   std::shared_ptr<Executor> executor() const;
 
-  // Cookies (ClientOptions::cookies; docs/cookies.md). The jar is shared with
-  // the clients create() made from this one. Each call is answered by the
-  // engine thread (and waits for it; from that thread, inline).
-  // A snapshot of the jar (empty when cookies are off).
+  /// Cookies (ClientOptions::cookies; docs/cookies.md). The jar is shared with
+  /// the clients create() made from this one. Each call is answered by the
+  /// engine thread (and waits for it; from that thread, inline).
+  /// A snapshot of the jar (empty when cookies are off).
   std::vector<Cookie> cookies() const;
   void clear_cookies();
-  // Writes the jar to ClientOptions::cookie_file; throws Error
-  // (BadOptionValue) when there is no file or it cannot be written.
+  /// Writes the jar to ClientOptions::cookie_file; throws Error
+  /// (BadOptionValue) when there is no file or it cannot be written.
   void save_cookies() const;
 
  private:
@@ -115,9 +115,9 @@ class Client {
   std::shared_ptr<detail::ClientCore> core_;
 };
 
-// axios.get & co.: the process-wide default client.
+/// axios.get & co.: the process-wide default client.
 Client& default_client();
-// (Overloads for the reason given at Client::request.)
+/// (Overloads for the reason given at Client::request.)
 Future<Response> request(RequestConfig config);
 Future<Response> get(std::string url);
 Future<Response> get(std::string url, RequestConfig config);

@@ -66,8 +66,8 @@ void on_each_outcome(std::vector<Future<T>>& fs, F on_outcome) {
 
 }  // namespace detail
 
-// Every value in the order of `fs` (Future<void> for futures of void), or the
-// first error to arrive. An empty vector gives an empty vector.
+/// Every value in the order of `fs` (Future<void> for futures of void), or the
+/// first error to arrive. An empty vector gives an empty vector.
 template <class T>
 Future<detail::AllValues<T>> when_all(std::vector<Future<T>> fs) {
   using V = detail::AllValues<T>;
@@ -110,8 +110,8 @@ Future<detail::AllValues<T>> when_all(std::vector<Future<T>> fs) {
   return out;
 }
 
-// Every outcome in the order of `fs`; never fails (but for a future without
-// state in the vector). An empty vector gives an empty vector.
+/// Every outcome in the order of `fs`; never fails (but for a future without
+/// state in the vector). An empty vector gives an empty vector.
 template <class T>
 Future<std::vector<Result<T>>> all_settled(std::vector<Future<T>> fs) {
   using V = std::vector<Result<T>>;
@@ -143,9 +143,9 @@ Future<std::vector<Result<T>>> all_settled(std::vector<Future<T>> fs) {
   return out;
 }
 
-// The first value to arrive. Fails only when every future failed, then with
-// the error of the first future in `fs`; an empty vector fails at once
-// (ERR_BAD_OPTION_VALUE), as there is no value to wait for.
+/// The first value to arrive. Fails only when every future failed, then with
+/// the error of the first future in `fs`; an empty vector fails at once
+/// (ERR_BAD_OPTION_VALUE), as there is no value to wait for.
 template <class T>
 Future<T> when_any(std::vector<Future<T>> fs) {
   if (fs.empty()) {

@@ -8,11 +8,11 @@
 namespace tether {
 
 struct Cookie {
-  std::string domain{};             // "example.com", or ".example.com" with subdomains
-  bool include_subdomains = false;  // sent to the domain's subdomains too
+  std::string domain{};             ///< "example.com", or ".example.com" with subdomains
+  bool include_subdomains = false;  ///< sent to the domain's subdomains too
   std::string path = "/";
-  bool secure = false;       // sent over https only
-  std::int64_t expires = 0;  // Unix time; 0: a session cookie
+  bool secure = false;       ///< sent over https only
+  std::int64_t expires = 0;  ///< Unix time; 0: a session cookie
   std::string name{};
   std::string value{};
   bool http_only = false;

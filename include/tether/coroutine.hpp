@@ -42,21 +42,21 @@ class FuturePromiseBase : public ResumeExecutor {
   FuturePromiseBase() : state_(std::make_shared<FutureState<T>>(default_executor())) {}
   FuturePromiseBase(const FuturePromiseBase&) = delete;
   FuturePromiseBase& operator=(const FuturePromiseBase&) = delete;
-  // The final awaiter takes the state before it frees the frame; a frame
-  // destroyed any other way still settles, so no waiter hangs.
+  /// The final awaiter takes the state before it frees the frame; a frame
+  /// destroyed any other way still settles, so no waiter hangs.
   ~FuturePromiseBase() {
     if (state_) state_->settle(Error(ErrorCode::Unknown, "coroutine destroyed before it finished"));
   }
 
   Future<T> get_return_object() { return Future<T>(state_); }
-  // Eager, as an async function: the body runs until its first co_await.
+  /// Eager, as an async function: the body runs until its first co_await.
   std::suspend_never initial_suspend() noexcept { return {}; }
 
-  // Settles only once the frame is gone: the body's locals die at co_return
-  // and the parameter copies with the frame, and they may use what the caller
-  // frees as soon as get() returns or a continuation runs. The frame frees
-  // itself; the Future owns only the shared state, so dropping it never
-  // touches the frame.
+  /// Settles only once the frame is gone: the body's locals die at co_return
+  /// and the parameter copies with the frame, and they may use what the caller
+  /// frees as soon as get() returns or a continuation runs. The frame frees
+  /// itself; the Future owns only the shared state, so dropping it never
+  /// touches the frame.
   struct FinalAwaiter {
     bool await_ready() const noexcept { return false; }
     template <class P>
@@ -86,7 +86,7 @@ class FuturePromiseBase : public ResumeExecutor {
 
  private:
   std::shared_ptr<FutureState<T>> state_;
-  std::optional<Result<T>> outcome_;  // until the frame is gone
+  std::optional<Result<T>> outcome_;  ///< until the frame is gone
 };
 
 template <class T>

@@ -20,10 +20,10 @@ class FlowControl {
  public:
   FlowControl();
 
-  // Any thread, never blocks. The chunk on_data is handling is kept; the next
-  // one waits until resume().
+  /// Any thread, never blocks. The chunk on_data is handling is kept; the next
+  /// one waits until resume().
   void pause() noexcept;
-  // Any thread, never blocks: wakes each transfer through its engine's mailbox.
+  /// Any thread, never blocks: wakes each transfer through its engine's mailbox.
   void resume();
   bool paused() const noexcept;
 

@@ -15,39 +15,39 @@ namespace tether {
 class Headers {
  public:
   struct Entry {
-    std::string name;  // as given (case kept for the wire)
+    std::string name;  ///< as given (case kept for the wire)
     std::string value;
     friend bool operator==(const Entry&, const Entry&) = default;
   };
   using const_iterator = std::vector<Entry>::const_iterator;
 
   Headers() = default;
-  // Headers{{"Accept", "application/json"}, {"X-Id", "7"}}: each pair is appended.
+  /// Headers{{"Accept", "application/json"}, {"X-Id", "7"}}: each pair is appended.
   Headers(std::initializer_list<std::pair<std::string, std::string>> entries);
 
-  // Replaces every value of `name` with `value` (the first entry keeps its place).
+  /// Replaces every value of `name` with `value` (the first entry keeps its place).
   Headers& set(std::string name, std::string value);
-  // Adds one more value for `name`.
+  /// Adds one more value for `name`.
   Headers& append(std::string name, std::string value);
-  // Removes every value of `name`; returns how many were removed.
+  /// Removes every value of `name`; returns how many were removed.
   std::size_t remove(std::string_view name);
-  // Removes every value of `name` and remembers that it is unset (axios'
-  // `headers: {X: null}`): merged over other headers (a client's defaults),
-  // it removes `name` there too. An unset name is no entry: it is never
-  // iterated, counted or sent. set() or append() of the name clears the mark.
+  /// Removes every value of `name` and remembers that it is unset (axios'
+  /// `headers: {X: null}`): merged over other headers (a client's defaults),
+  /// it removes `name` there too. An unset name is no entry: it is never
+  /// iterated, counted or sent. set() or append() of the name clears the mark.
   Headers& unset(std::string name);
-  // True when `name` was unset (and not set again since).
+  /// True when `name` was unset (and not set again since).
   bool is_unset(std::string_view name) const;
-  // The unset names, in the order they were unset.
+  /// The unset names, in the order they were unset.
   const std::vector<std::string>& unset_names() const noexcept { return unset_; }
 
   bool has(std::string_view name) const;
-  // All values of `name` joined with ", " (Fetch's Headers.get), nullopt if none.
+  /// All values of `name` joined with ", " (Fetch's Headers.get), nullopt if none.
   std::optional<std::string> get(std::string_view name) const;
   std::vector<std::string> get_all(std::string_view name) const;
 
-  // `other`'s names replace these names (case-insensitively); others stay.
-  // A name unset in `other` is removed here and stays unset here.
+  /// `other`'s names replace these names (case-insensitively); others stay.
+  /// A name unset in `other` is removed here and stays unset here.
   Headers& merge(const Headers& other);
 
   std::size_t size() const noexcept { return entries_.size(); }
@@ -59,10 +59,10 @@ class Headers {
 
  private:
   std::vector<Entry> entries_;
-  std::vector<std::string> unset_;  // never also in entries_
+  std::vector<std::string> unset_;  ///< never also in entries_
 };
 
-// ASCII case-insensitive equality, as HTTP names compare.
+/// ASCII case-insensitive equality, as HTTP names compare.
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
 }  // namespace tether

@@ -55,7 +55,7 @@ class InterceptorList {
  public:
   using Id = std::size_t;
 
-  // axios' eject: the interceptor no longer runs for requests started later.
+  /// axios' eject: the interceptor no longer runs for requests started later.
   bool eject(Id id) {
     std::lock_guard lock(mu_);
     for (auto it = entries_.begin(); it != entries_.end(); ++it) {
@@ -74,7 +74,7 @@ class InterceptorList {
     std::lock_guard lock(mu_);
     return entries_.size();
   }
-  // The interceptors now, in registration order (what a request runs).
+  /// The interceptors now, in registration order (what a request runs).
   std::vector<std::shared_ptr<const Entry>> snapshot() const {
     std::lock_guard lock(mu_);
     std::vector<std::shared_ptr<const Entry>> out;
@@ -99,18 +99,18 @@ class InterceptorList {
 
 struct RequestInterceptor {
   std::function<detail::Step<RequestConfig>(RequestConfig)> on_value{};
-  std::function<bool(const RequestConfig&)> run_when{};  // empty: always
+  std::function<bool(const RequestConfig&)> run_when{};  ///< empty: always
 };
 
 struct ResponseInterceptor {
-  std::function<detail::Step<Response>(Response)> on_value{};      // empty: pass through
-  std::function<detail::Step<Response>(const Error&)> on_error{};  // empty: pass through
+  std::function<detail::Step<Response>(Response)> on_value{};      ///< empty: pass through
+  std::function<detail::Step<Response>(const Error&)> on_error{};  ///< empty: pass through
 };
 
 class RequestInterceptors : public InterceptorList<RequestInterceptor> {
  public:
-  // fn(RequestConfig) returns a RequestConfig or a Future<RequestConfig>.
-  // run_when(config) false skips it for that request.
+  /// fn(RequestConfig) returns a RequestConfig or a Future<RequestConfig>.
+  /// run_when(config) false skips it for that request.
   template <class F>
   Id use(F&& fn, std::function<bool(const RequestConfig&)> run_when = {}) {
     return add(
@@ -121,13 +121,13 @@ class RequestInterceptors : public InterceptorList<RequestInterceptor> {
 
 class ResponseInterceptors : public InterceptorList<ResponseInterceptor> {
  public:
-  // on_value(Response) and on_error(const Error&) each return a Response or a
-  // Future<Response> (on_error recovers), or throw to reject.
+  /// on_value(Response) and on_error(const Error&) each return a Response or a
+  /// Future<Response> (on_error recovers), or throw to reject.
   template <class F>
   Id use(F&& on_value) {
     return use(std::forward<F>(on_value), nullptr);
   }
-  // Either may be nullptr (axios' use(null, onRejected)).
+  /// Either may be nullptr (axios' use(null, onRejected)).
   template <class F, class G>
   Id use(F&& on_value, G&& on_error) {
     ResponseInterceptor entry;

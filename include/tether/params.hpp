@@ -13,18 +13,18 @@
 
 namespace tether {
 
-// Values are JSON: strings, numbers, booleans, arrays (repeated keys), objects
-// (nested keys, axios-style), null (left out).
+/// Values are JSON: strings, numbers, booleans, arrays (repeated keys), objects
+/// (nested keys, axios-style), null (left out).
 class Params {
  public:
   using Entry = std::pair<std::string, nlohmann::json>;
   using const_iterator = std::vector<Entry>::const_iterator;
 
   Params() = default;
-  // Params{{"q", "x"}, {"page", 2}, {"flag", true}, {"ids", {1, 2}}}
+  /// Params{{"q", "x"}, {"page", 2}, {"flag", true}, {"ids", {1, 2}}}
   Params(std::initializer_list<Entry> entries);
 
-  // Replaces the value of `name` (keeping its place) or appends it.
+  /// Replaces the value of `name` (keeping its place) or appends it.
   Params& set(std::string name, nlohmann::json value);
   bool remove(std::string_view name);
   bool has(std::string_view name) const;
@@ -41,37 +41,37 @@ class Params {
   std::vector<Entry> entries_;
 };
 
-// How an array value is written (axios / qs "arrayFormat").
+/// How an array value is written (axios / qs "arrayFormat").
 enum class ArrayFormat {
-  Brackets,  // ids[]=1&ids[]=2 (axios' default)
-  Indices,   // ids[0]=1&ids[1]=2
-  Repeat,    // ids=1&ids=2
-  Comma,     // ids=1,2
+  Brackets,  ///< ids[]=1&ids[]=2 (axios' default)
+  Indices,   ///< ids[0]=1&ids[1]=2
+  Repeat,    ///< ids=1&ids=2
+  Comma,     ///< ids=1,2
 };
 
-// The query string (no leading '?') as axios' buildURL writes it: its encode()
-// (encodeURIComponent, then ':', '$', ',', '[', ']' left literal and space as
-// '+'), null values left out, booleans and numbers as JSON text, objects as
-// nested keys (a[b]=1).
+/// The query string (no leading '?') as axios' buildURL writes it: its encode()
+/// (encodeURIComponent, then ':', '$', ',', '[', ']' left literal and space as
+/// '+'), null values left out, booleans and numbers as JSON text, objects as
+/// nested keys (a[b]=1).
 std::string build_query(const Params& params, ArrayFormat arrays = ArrayFormat::Brackets);
 
-// axios' buildURL: drops any #fragment, then appends the query with '?' or '&'.
+/// axios' buildURL: drops any #fragment, then appends the query with '?' or '&'.
 std::string build_url(std::string_view url, const Params& params,
                       ArrayFormat arrays = ArrayFormat::Brackets);
 
-// Parses "a=1&b&c=x%20y" into {a:"1", b:true, c:"x y"} ('+' also decodes to a
-// space). A repeated key keeps its last value (as the ApiClient article's
-// parseQueryString).
+/// Parses "a=1&b&c=x%20y" into {a:"1", b:true, c:"x y"} ('+' also decodes to a
+/// space). A repeated key keeps its last value (as the ApiClient article's
+/// parseQueryString).
 Params parse_query(std::string_view query);
 
-// The ApiClient's mergeParamsIntoUrl: the url's own query merged with `params`
-// (given params win on a name conflict), the fragment kept. `true` is written
-// as a bare key, arrays as repeated keys; percent-encoding as
-// encodeURIComponent.
+/// The ApiClient's mergeParamsIntoUrl: the url's own query merged with `params`
+/// (given params win on a name conflict), the fragment kept. `true` is written
+/// as a bare key, arrays as repeated keys; percent-encoding as
+/// encodeURIComponent.
 std::string merge_params_into_url(std::string_view url, const Params& params);
 
-// encodeURIComponent and its inverse (decode_uri_component keeps malformed
-// escapes as they are).
+/// encodeURIComponent and its inverse (decode_uri_component keeps malformed
+/// escapes as they are).
 std::string encode_uri_component(std::string_view s);
 std::string decode_uri_component(std::string_view s);
 

@@ -12,20 +12,20 @@ namespace tether {
 
 struct Response {
   int status = 0;
-  std::string status_text{};  // the server's reason phrase, or the standard one (HTTP/2 has none)
+  std::string status_text{};  ///< the server's reason phrase, or the standard one (HTTP/2 has none)
   Headers headers{};
-  Data data{};  // JSON / text / bytes, chosen by Content-Type (see response_type)
+  Data data{};  ///< JSON / text / bytes, chosen by Content-Type (see response_type)
   RequestConfig config{};
   // --- beyond axios ---
-  std::string url{};           // the final URL, after redirects
-  int redirects = 0;           // how many were followed
-  std::string http_version{};  // "1.1" or "2"
+  std::string url{};           ///< the final URL, after redirects
+  int redirects = 0;           ///< how many were followed
+  std::string http_version{};  ///< "1.1" or "2"
   // --- observability ---
-  TransferInfo transfer{};  // timings, bytes, connection reuse (docs/observability.md)
-  // Hedged requests (issue 14): which copy answered, 0 the first, n the n-th hedge.
+  TransferInfo transfer{};  ///< timings, bytes, connection reuse (docs/observability.md)
+  /// Hedged requests (issue 14): which copy answered, 0 the first, n the n-th hedge.
   int hedge_copy = 0;
 
-  // fetch's response.ok: the status is 2xx.
+  /// fetch's response.ok: the status is 2xx.
   bool ok() const noexcept { return status >= 200 && status < 300; }
 };
 

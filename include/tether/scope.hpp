@@ -94,30 +94,30 @@ class Scope {
 
   Scope();
   explicit Scope(Clock::time_point deadline);
-  // Under a signal: aborting it aborts the scope (with its reason).
+  /// Under a signal: aborting it aborts the scope (with its reason).
   explicit Scope(AbortSignal parent, std::optional<Clock::time_point> deadline = std::nullopt);
-  // A child scope (see the header comment).
+  /// A child scope (see the header comment).
   explicit Scope(Scope& parent, std::optional<Clock::time_point> deadline = std::nullopt);
   Scope(const Scope&) = delete;
   Scope& operator=(const Scope&) = delete;
-  // Closes the scope, aborts what runs in it and waits (see the header comment).
+  /// Closes the scope, aborts what runs in it and waits (see the header comment).
   ~Scope();
 
-  // Aborted when the scope is aborted, closed, or its parent aborts.
+  /// Aborted when the scope is aborted, closed, or its parent aborts.
   AbortSignal signal() const;
-  // Aborts the scope's signal (the first reason wins); true for the call that
-  // aborted. The scope stays open. Callbacks on the signal run on this thread.
+  /// Aborts the scope's signal (the first reason wins); true for the call that
+  /// aborted. The scope stays open. Callbacks on the signal run on this thread.
   bool abort(AbortReason reason = {"AbortError", "scope aborted"});
   bool aborted() const noexcept;
-  // The scope's deadline (the earlier of its own and its parent's), if any.
+  /// The scope's deadline (the earlier of its own and its parent's), if any.
   std::optional<Clock::time_point> deadline() const noexcept;
 
-  // client.request(config) with the scope's signal added to config.signal,
-  // the scope's deadline as config.scope_deadline (the earlier one, when set)
-  // and the per-request callbacks counted in the scope. On a closed scope the
-  // future fails at once (Canceled, reason "scope closed"), opening nothing.
+  /// client.request(config) with the scope's signal added to config.signal,
+  /// the scope's deadline as config.scope_deadline (the earlier one, when set)
+  /// and the per-request callbacks counted in the scope. On a closed scope the
+  /// future fails at once (Canceled, reason "scope closed"), opening nothing.
   Future<Response> request(Client& client, RequestConfig config);
-  // The verbs, as Client's (overloads, not default arguments: see Client::request).
+  /// The verbs, as Client's (overloads, not default arguments: see Client::request).
   Future<Response> get(Client& client, std::string url);
   Future<Response> get(Client& client, std::string url, RequestConfig config);
   Future<Response> del(Client& client, std::string url);
@@ -131,8 +131,8 @@ class Scope {
   Future<Response> patch(Client& client, std::string url, Body data);
   Future<Response> patch(Client& client, std::string url, Body data, RequestConfig config);
 
-  // `fn` as a callable counted in the scope while it runs; once the scope is
-  // closed, calling it runs nothing and throws the scope's Canceled Error.
+  /// `fn` as a callable counted in the scope while it runs; once the scope is
+  /// closed, calling it runs nothing and throws the scope's Canceled Error.
   template <class F>
   auto guard(F fn) const {
     return [state = state_, fn = std::move(fn)](auto&&... args) mutable -> decltype(auto) {
@@ -142,8 +142,8 @@ class Scope {
     };
   }
 
-  // future.then(…) / catch_error(…) with the callbacks guarded: they never run
-  // after the scope is closed (the result then fails with Canceled).
+  /// future.then(…) / catch_error(…) with the callbacks guarded: they never run
+  /// after the scope is closed (the result then fails with Canceled).
   template <class T, class F>
   auto then(Future<T> future, F on_value) const {
     return std::move(future).then(guard(std::move(on_value)));
@@ -157,10 +157,10 @@ class Scope {
     return std::move(future).catch_error(guard(std::move(on_error)));
   }
 
-  // tether::when_all, and on the first failure the scope is aborted (so the
-  // other requests started through it close their connections at once):
-  // Trio's and StructuredTaskScope's "fail together". Use a child scope per
-  // group when the scope must live on.
+  /// tether::when_all, and on the first failure the scope is aborted (so the
+  /// other requests started through it close their connections at once):
+  /// Trio's and StructuredTaskScope's "fail together". Use a child scope per
+  /// group when the scope must live on.
   template <class T>
   auto when_all(std::vector<Future<T>> fs) const {
     using V = detail::AllValues<T>;
@@ -171,8 +171,8 @@ class Scope {
           return make_error_future<V>(e);
         });
   }
-  // tether::when_any, and once a value wins the scope is aborted (the losers'
-  // connections close at once). As when_all: a child scope per group.
+  /// tether::when_any, and once a value wins the scope is aborted (the losers'
+  /// connections close at once). As when_all: a child scope per group.
   template <class T>
   Future<T> when_any(std::vector<Future<T>> fs) const {
     if constexpr (std::is_void_v<T>) {
