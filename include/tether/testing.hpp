@@ -40,6 +40,8 @@ namespace tether::detail {
 class TransferHandler;
 }  // namespace tether::detail
 
+/// \namespace tether::testing
+/// A mock transport for users' own tests (see tether/testing.hpp).
 namespace tether::testing {
 
 /// A request as the mock received it (after defaults, interceptors and params:

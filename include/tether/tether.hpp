@@ -26,3 +26,7 @@
 #include "tether/sse.hpp"             // IWYU pragma: export
 #include "tether/sse_parser.hpp"      // IWYU pragma: export
 #include "tether/timings.hpp"         // IWYU pragma: export
+
+/// \namespace tether
+/// Tether's public API: an HTTP client for C++20 whose core is cancellation.
+/// Names under tether::detail are internal and may change at any time.
