@@ -45,7 +45,7 @@ struct ApiRequest {
   std::optional<Form> form{};            ///< multipart/form-data; forces POST, drops content-type
   std::optional<nlohmann::json> json{};  ///< content_type or "application/json"
   std::optional<std::string> body{};     ///< content_type or "application/octet-stream"
-  AbortSignal signal{};
+  AbortSignal signal{};                  ///< aborting it cancels the request (is_abort)
 };
 
 /// What lies behind an ApiError: nothing, the response body that was not a
@@ -57,8 +57,12 @@ using RootCause = std::variant<std::monostate, Data, Error>;
 inline constexpr std::string_view kUnexpectedErrorMessage =
     "An unexpected error occurred while processing your request.";
 
+/// The article's normalised error: a domain type and message in `data`, the
+/// HTTP status, and what lies behind it. make_request's Error carries it as
+/// cause(); ApiError::from gets it back.
 class ApiError : public std::exception {
  public:
+  /// The HTTP status of the failure, or 0 and "Unknown" below HTTP.
   struct Status {
     int code = 0;                  ///< the HTTP status; 0 for a transport error
     std::string text = "Unknown";  ///< the reason phrase; "Unknown" for a transport error
@@ -88,8 +92,8 @@ class ApiError : public std::exception {
   /// domain type) and a string "message"; a domain error's other keys too.
   nlohmann::json data = {{"type", "TransportError"},
                          {"message", std::string(kUnexpectedErrorMessage)}};
-  Status status{};
-  RootCause root_cause{};
+  Status status{};         ///< the HTTP status, and whether the request was aborted
+  RootCause root_cause{};  ///< what lies behind the error (see RootCause)
   std::optional<RequestConfig> request{};  ///< what was sent, when it got that far
   std::optional<Response> response{};      ///< what came back, for a ServerError
 
@@ -107,6 +111,9 @@ class ApiError : public std::exception {
   std::string what_;
 };
 
+/// The opinionated layer of the reference article over a Client: make_request
+/// never throws, and every failure is an ApiError (see ApiError::from).
+/// Thread-safe as the Client it wraps.
 class ApiClient {
  public:
   ApiClient();                        ///< over its own Client

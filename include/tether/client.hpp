@@ -38,9 +38,13 @@ struct ClientCore;
 struct ClientAccess;
 }  // namespace detail
 
+/// axios' request API in C++. A handle: copies share one engine thread, one set
+/// of defaults and one set of interceptors. Every member may be called from any
+/// thread; the last copy's destructor aborts its requests and joins the engine.
 class Client {
  public:
   Client();  ///< its own engine
+  /// A client whose requests start from `defaults` (axios.create(config)).
   explicit Client(RequestConfig defaults);
   /// A client with settings fixed for its lifetime (queues, hooks, cookies…).
   Client(RequestConfig defaults, ClientOptions options);
@@ -59,6 +63,8 @@ class Client {
   /// temporaries twice when the call is the operand of co_await (see
   /// docs/async.md). Built here instead, `co_await client.get(url)` is safe.
   Future<Response> request(RequestConfig config);
+  /// The verbs: request() with the method, url (and data) set (axios.get & co.).
+  ///@{
   Future<Response> get(std::string url);
   Future<Response> get(std::string url, RequestConfig config);
   Future<Response> del(std::string url);
@@ -76,6 +82,7 @@ class Client {
   Future<Response> patch(std::string url);
   Future<Response> patch(std::string url, Body data);
   Future<Response> patch(std::string url, Body data, RequestConfig config);
+  ///@}
 
   /// axios' interceptors.request / interceptors.response, shared by the copies
   /// of this client; a client made by create() has its own. use/eject/clear are
@@ -104,6 +111,7 @@ class Client {
   /// engine thread (and waits for it; from that thread, inline).
   /// A snapshot of the jar (empty when cookies are off).
   std::vector<Cookie> cookies() const;
+  /// Empties the jar (answered by the engine thread, as cookies()).
   void clear_cookies();
   /// Writes the jar to ClientOptions::cookie_file; throws Error
   /// (BadOptionValue) when there is no file or it cannot be written.
@@ -117,7 +125,9 @@ class Client {
 
 /// axios.get & co.: the process-wide default client.
 Client& default_client();
-/// (Overloads for the reason given at Client::request.)
+/// The default client's request() and verbs (overloads for the reason given at
+/// Client::request).
+///@{
 Future<Response> request(RequestConfig config);
 Future<Response> get(std::string url);
 Future<Response> get(std::string url, RequestConfig config);
@@ -136,5 +146,6 @@ Future<Response> put(std::string url, Body data, RequestConfig config);
 Future<Response> patch(std::string url);
 Future<Response> patch(std::string url, Body data);
 Future<Response> patch(std::string url, Body data, RequestConfig config);
+///@}
 
 }  // namespace tether

@@ -17,17 +17,25 @@
 
 namespace tether {
 
+/// A RequestConfig built by name, in any order (designated initializers must
+/// follow the fields' order): `client.get(url, tether::config().timeout(5s))`.
 class ConfigBuilder {
  public:
+  /// Starts from an empty RequestConfig.
   ConfigBuilder() = default;
   /// Starts from `base` (e.g. client.defaults()).
   explicit ConfigBuilder(RequestConfig base) : config_(std::move(base)) {}
 
   /// The config built: passes wherever a RequestConfig is taken.
+  ///@{
   operator RequestConfig() const& { return config_; }
   operator RequestConfig() && { return std::move(config_); }
   const RequestConfig& get() const noexcept { return config_; }
+  ///@}
 
+  /// Each sets the RequestConfig field of the same name (see there) and
+  /// returns this builder.
+  ///@{
   ConfigBuilder& method(std::string m) { return set(config_.method, std::move(m)); }
   ConfigBuilder& url(std::string u) { return set(config_.url, std::move(u)); }
   ConfigBuilder& base_url(std::string u) { return set(config_.base_url, std::move(u)); }
@@ -112,6 +120,7 @@ class ConfigBuilder {
     p.retries = n;
     return set(config_.retry, std::move(p));
   }
+  ///@}
 
  private:
   template <class Field, class Value>

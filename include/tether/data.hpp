@@ -14,12 +14,17 @@
 
 namespace tether {
 
+/// A response body unwrapped by its Content-Type (the ApiClient article's
+/// unwrapResponseData): JSON, text or bytes. A value type: not synchronised.
 class Data {
  public:
   Data() = default;  ///< empty bytes
+  /// Data of one kind, as given.
+  ///@{
   static Data from_json(nlohmann::json json);
   static Data from_text(std::string text);
   static Data from_bytes(Bytes bytes);
+  ///@}
 
   /// Chooses by Content-Type (case-insensitive, parameters ignored). A JSON body
   /// that does not parse throws tether::Error(ErrorCode::BadResponse); an empty
@@ -28,14 +33,19 @@ class Data {
   /// Whether unwrap() reads a body of this Content-Type as JSON.
   static bool is_json_content_type(std::string_view content_type);
 
+  /// Which kind the data is.
+  ///@{
   bool is_json() const noexcept { return value_.index() == 1; }
   bool is_text() const noexcept { return value_.index() == 2; }
   bool is_bytes() const noexcept { return value_.index() == 0; }
+  ///@}
 
   /// Each throws tether::Error(ErrorCode::BadOptionValue) for another kind.
+  ///@{
   const nlohmann::json& json() const;
   const std::string& text() const;
   const Bytes& bytes() const;
+  ///@}
 
   /// The JSON read into T through nlohmann's from_json (a struct with
   /// from_json, a vector, a map, a number...). Text is parsed as JSON first (a

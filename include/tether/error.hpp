@@ -13,6 +13,7 @@
 
 namespace tether {
 
+/// axios' error codes: what kind of failure a request ended with.
 enum class ErrorCode {
   Canceled,          ///< "ERR_CANCELED"   signal aborted or token canceled
   Timeout,           ///< "ECONNABORTED"   config.timeout elapsed (axios' default)
@@ -72,8 +73,12 @@ std::string to_string(RequestPhase phase);
 struct RequestConfig;
 struct Response;
 
+/// How every request fails, with axios' error codes and messages, and the
+/// request's context (config, response, phase, transfer). Immutable; copies
+/// share their state and never throw, so it may be passed between threads.
 class Error : public std::exception {
  public:
+  /// An error with this code and message, outside any request.
   Error(ErrorCode code, std::string message);
 
   /// The error of a canceled operation. Its message is the reason's message when
@@ -84,8 +89,11 @@ class Error : public std::exception {
   /// becomes ErrorCode::Unknown with its what() and keeps it as cause().
   static Error from_exception(std::exception_ptr e);
 
+  /// The axios code.
   ErrorCode code() const noexcept;
+  /// The message (axios' message, URL credentials redacted).
   const char* what() const noexcept override;
+  /// True for ErrorCode::Canceled (axios.isCancel).
   bool is_cancel() const noexcept { return code() == ErrorCode::Canceled; }
   /// The transport detail (TransportError::None when the failure was not below
   /// HTTP).
@@ -119,7 +127,9 @@ class Error : public std::exception {
   /// The same, sharing a config that is not copied (the request's own).
   Error with_request(std::shared_ptr<const RequestConfig> config, RequestPhase phase,
                      bool maybe_delivered) const;
+  /// This error with the transport detail set.
   Error with_transport(TransportError transport) const;
+  /// This error with the response attached.
   Error with_response(Response response) const;
   /// This error with `cause` attached as cause(). With `thrown_as_cause`, the
   /// throwing paths (Result::value(), Future::get(), co_await) throw the cause
@@ -130,10 +140,11 @@ class Error : public std::exception {
   bool thrown_as_cause() const noexcept;
 
   // --- observability ---
-  // What the network did before the failure (timings, bytes, reuse);
-  // available is false for an abort, whose Error is built on the aborting
-  // thread without touching the transfer, and for a failure before the network.
+  /// What the network did before the failure (timings, bytes, reuse);
+  /// available is false for an abort, whose Error is built on the aborting
+  /// thread without touching the transfer, and for a failure before the network.
   const TransferInfo& transfer() const noexcept;
+  /// This error with the transfer's record attached.
   Error with_transfer(const TransferInfo& transfer) const;
 
   /// {"name", "code", "message", "phase", "maybe_delivered"} plus "transport"
@@ -150,8 +161,10 @@ class Error : public std::exception {
 
 /// True when `e` is a tether::Error with ErrorCode::Canceled (axios.isCancel),
 /// or a tether::ApiError whose status.is_abort is set.
+///@{
 bool is_cancel(const std::exception& e) noexcept;
 bool is_cancel(std::exception_ptr e) noexcept;
+///@}
 
 namespace detail {
 // Throws `error`, or its cause() when the error is thrown_as_cause(): the one

@@ -78,22 +78,30 @@ std::function<void()> make_task(F&& f) {
 template <class T>
 class Result {
  public:
+  /// A failed outcome.
   Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}
+  /// A value.
   Result(detail::Stored<T> value) requires(!std::is_void_v<T>)
       : v_(std::in_place_index<0>, std::move(value)) {}
   /// The value built in place (saves a move of a large T).
   template <class... A>
   explicit Result(std::in_place_t, A&&... args) requires(!std::is_void_v<T>)
       : v_(std::in_place_index<0>, std::forward<A>(args)...) {}
+  /// Success, for T = void.
   Result() requires std::is_void_v<T> : v_(std::in_place_index<0>) {}
 
+  /// True for a value, false for an Error.
+  ///@{
   bool has_value() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
+  ///@}
 
   /// The value; throws the error if there is none.
+  ///@{
   decltype(auto) value() & { return get_value(*this); }
   decltype(auto) value() const& { return get_value(*this); }
   decltype(auto) value() && { return get_value(std::move(*this)); }
+  ///@}
 
   /// The error; throws Error(BadOptionValue) if there is a value instead.
   const Error& error() const {
@@ -245,11 +253,15 @@ struct callback_result<void, PassValue> {
 
 }  // namespace detail
 
+/// The producing side of a Future<T>: settles it once, from any thread.
 template <class T>
 class Promise {
  public:
+  /// A promise whose future's continuations run on `executor`.
   explicit Promise(std::shared_ptr<Executor> executor = default_executor())
       : state_(std::make_shared<detail::FutureState<T>>(std::move(executor))) {}
+  /// Moves the promise; assigning over an unsettled one breaks its future first.
+  ///@{
   Promise(Promise&&) noexcept = default;
   Promise& operator=(Promise&& other) noexcept {
     if (this != &other) {
@@ -259,6 +271,7 @@ class Promise {
     }
     return *this;
   }
+  ///@}
   Promise(const Promise&) = delete;
   Promise& operator=(const Promise&) = delete;
   /// A promise dropped unsettled settles its future with an Error, so no
@@ -272,7 +285,9 @@ class Promise {
     return Future<T>(state_);
   }
 
-  /// Each returns true only for the call that settled.
+  /// Each settles the future with a value, an error or an outcome, and
+  /// returns true only for the call that settled.
+  ///@{
   template <class U = detail::Stored<T>>
   bool set_value(U&& value) requires(!std::is_void_v<T>) {
     return state_ && state_->settle(std::in_place, std::forward<U>(value));
@@ -280,6 +295,8 @@ class Promise {
   bool set_value() requires std::is_void_v<T> { return state_ && state_->settle(); }
   bool set_error(Error error) { return state_ && state_->settle(std::move(error)); }
   bool settle(Result<T> outcome) { return state_ && state_->settle(std::move(outcome)); }
+  ///@}
+  /// True once the future has its outcome.
   bool settled() const { return state_ && state_->ready(); }
 
  private:
@@ -293,22 +310,31 @@ class Promise {
   bool future_taken_ = false;
 };
 
+/// One request's outcome, settled exactly once with a value or a tether::Error.
+/// Use it blocking (get), with continuations (then / catch_error) or with
+/// co_await. Continuations run on the future's executor, never inside the call
+/// that settles it nor inside then(), and no internal lock is held while they run.
 template <class T>
 class Future {
  public:
-  using value_type = T;
+  using value_type = T;  ///< the value's type
   /// A function returning Future<T> may be a coroutine (tether/coroutine.hpp).
   using promise_type = detail::FuturePromise<T>;
 
   Future() noexcept = default;  ///< no state: valid() is false
+  /// Move-only: one consumer.
+  ///@{
   Future(Future&&) noexcept = default;
   Future& operator=(Future&&) noexcept = default;
+  ///@}
   Future(const Future&) = delete;
   Future& operator=(const Future&) = delete;
 
   /// False once consumed by get(), result(), then(), catch_error() or co_await.
   bool valid() const noexcept { return state_ != nullptr; }
+  /// True once settled (never blocks).
   bool ready() const { return state_ && state_->ready(); }
+  /// Blocks until settled or `d` has passed; true if settled.
   template <class Rep, class Period>
   bool wait_for(const std::chrono::duration<Rep, Period>& d) const {
     return require_state().wait_for(d);
@@ -348,8 +374,10 @@ class Future {
   /// co_await from any coroutine: suspends until settled, then resumes on the
   /// executor's thread (also when already settled), giving the value or
   /// throwing the Error.
+  ///@{
   auto operator co_await() && { return Awaiter{std::exchange(state_, nullptr)}; }
   auto operator co_await() & { return Awaiter{std::exchange(state_, nullptr)}; }
+  ///@}
 
   /// Where this future's continuations run.
   std::shared_ptr<Executor> executor() const { return require_state().executor(); }
@@ -435,6 +463,7 @@ class Future {
 };
 
 /// A Future that is already settled with `value` / `error`.
+///@{
 template <class T>
 Future<std::decay_t<T>> make_ready_future(T&& value,
                                           std::shared_ptr<Executor> ex = default_executor()) {
@@ -453,6 +482,7 @@ Future<T> make_error_future(Error error, std::shared_ptr<Executor> ex = default_
   p.set_error(std::move(error));
   return p.get_future();
 }
+///@}
 
 }  // namespace tether
 

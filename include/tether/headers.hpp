@@ -12,15 +12,19 @@
 
 namespace tether {
 
+/// HTTP header fields: case-insensitive by name, in insertion order, with
+/// repeated names allowed (Set-Cookie). A value type: not synchronised.
 class Headers {
  public:
+  /// One header field.
   struct Entry {
-    std::string name;  ///< as given (case kept for the wire)
-    std::string value;
+    std::string name;   ///< as given (case kept for the wire)
+    std::string value;  ///< the field's value
     friend bool operator==(const Entry&, const Entry&) = default;
   };
-  using const_iterator = std::vector<Entry>::const_iterator;
+  using const_iterator = std::vector<Entry>::const_iterator;  ///< iterates the entries
 
+  /// No header.
   Headers() = default;
   /// Headers{{"Accept", "application/json"}, {"X-Id", "7"}}: each pair is appended.
   Headers(std::initializer_list<std::pair<std::string, std::string>> entries);
@@ -41,19 +45,24 @@ class Headers {
   /// The unset names, in the order they were unset.
   const std::vector<std::string>& unset_names() const noexcept { return unset_; }
 
+  /// True when `name` has at least one value.
   bool has(std::string_view name) const;
   /// All values of `name` joined with ", " (Fetch's Headers.get), nullopt if none.
   std::optional<std::string> get(std::string_view name) const;
+  /// Every value of `name`, in order (Fetch's getSetCookie for Set-Cookie).
   std::vector<std::string> get_all(std::string_view name) const;
 
   /// `other`'s names replace these names (case-insensitively); others stay.
   /// A name unset in `other` is removed here and stays unset here.
   Headers& merge(const Headers& other);
 
+  /// The entries (unset names are none of them): count and iteration in order.
+  ///@{
   std::size_t size() const noexcept { return entries_.size(); }
   bool empty() const noexcept { return entries_.empty(); }
   const_iterator begin() const noexcept { return entries_.begin(); }
   const_iterator end() const noexcept { return entries_.end(); }
+  ///@}
 
   friend bool operator==(const Headers&, const Headers&) = default;
 

@@ -50,10 +50,12 @@ std::function<Step<T>(A...)> erase_step(F&& f) {
 }
 }  // namespace detail
 
+/// A client's list of request or response interceptors. Every member may be
+/// called from any thread; changes affect requests started afterwards.
 template <class Entry>
 class InterceptorList {
  public:
-  using Id = std::size_t;
+  using Id = std::size_t;  ///< what use() returns, for eject()
 
   /// axios' eject: the interceptor no longer runs for requests started later.
   bool eject(Id id) {
@@ -66,10 +68,12 @@ class InterceptorList {
     }
     return false;
   }
+  /// Ejects every interceptor.
   void clear() {
     std::lock_guard lock(mu_);
     entries_.clear();
   }
+  /// How many interceptors are in the list.
   std::size_t size() const {
     std::lock_guard lock(mu_);
     return entries_.size();
@@ -84,6 +88,7 @@ class InterceptorList {
   }
 
  protected:
+  /// Appends an interceptor; returns its id.
   Id add(Entry entry) {
     std::lock_guard lock(mu_);
     Id id = next_id_++;
@@ -97,16 +102,21 @@ class InterceptorList {
   Id next_id_ = 0;
 };
 
+/// One request interceptor, as RequestInterceptors::use stores it.
 struct RequestInterceptor {
+  /// Returns the config to send (or a Future of it); empty: pass through.
   std::function<detail::Step<RequestConfig>(RequestConfig)> on_value{};
   std::function<bool(const RequestConfig&)> run_when{};  ///< empty: always
 };
 
+/// One response interceptor, as ResponseInterceptors::use stores it.
 struct ResponseInterceptor {
   std::function<detail::Step<Response>(Response)> on_value{};      ///< empty: pass through
   std::function<detail::Step<Response>(const Error&)> on_error{};  ///< empty: pass through
 };
 
+/// axios' interceptors.request: run last-added-first on the engine thread,
+/// never inside request(); each may return its value, a Future of it, or throw.
 class RequestInterceptors : public InterceptorList<RequestInterceptor> {
  public:
   /// fn(RequestConfig) returns a RequestConfig or a Future<RequestConfig>.
@@ -119,6 +129,8 @@ class RequestInterceptors : public InterceptorList<RequestInterceptor> {
   }
 };
 
+/// axios' interceptors.response: run first-added-first on the engine thread;
+/// each may return a Response, a Future of one, or throw to reject.
 class ResponseInterceptors : public InterceptorList<ResponseInterceptor> {
  public:
   /// on_value(Response) and on_error(const Error&) each return a Response or a
@@ -137,9 +149,10 @@ class ResponseInterceptors : public InterceptorList<ResponseInterceptor> {
   }
 };
 
+/// A client's interceptors (axios' instance.interceptors).
 struct Interceptors {
-  RequestInterceptors request{};
-  ResponseInterceptors response{};
+  RequestInterceptors request{};    ///< run before a request is sent
+  ResponseInterceptors response{};  ///< run on its response or error
 };
 
 }  // namespace tether

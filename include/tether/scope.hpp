@@ -88,11 +88,16 @@ void abort_scope(ScopeState& state, std::string why) noexcept;
 
 }  // namespace detail
 
+/// Requests and continuations that cannot outlive their owner (structured
+/// concurrency). Destroying a Scope aborts what runs in it and returns once all
+/// of it has settled and returned; abort() aborts without closing. Thread-safe.
 class Scope {
  public:
-  using Clock = std::chrono::steady_clock;
+  using Clock = std::chrono::steady_clock;  ///< the clock of deadlines
 
+  /// A root scope, with no deadline.
   Scope();
+  /// A root scope with a deadline for every request started through it.
   explicit Scope(Clock::time_point deadline);
   /// Under a signal: aborting it aborts the scope (with its reason).
   explicit Scope(AbortSignal parent, std::optional<Clock::time_point> deadline = std::nullopt);
@@ -108,6 +113,7 @@ class Scope {
   /// Aborts the scope's signal (the first reason wins); true for the call that
   /// aborted. The scope stays open. Callbacks on the signal run on this thread.
   bool abort(AbortReason reason = {"AbortError", "scope aborted"});
+  /// True once the scope's signal has aborted.
   bool aborted() const noexcept;
   /// The scope's deadline (the earlier of its own and its parent's), if any.
   std::optional<Clock::time_point> deadline() const noexcept;
@@ -118,6 +124,7 @@ class Scope {
   /// future fails at once (Canceled, reason "scope closed"), opening nothing.
   Future<Response> request(Client& client, RequestConfig config);
   /// The verbs, as Client's (overloads, not default arguments: see Client::request).
+  ///@{
   Future<Response> get(Client& client, std::string url);
   Future<Response> get(Client& client, std::string url, RequestConfig config);
   Future<Response> del(Client& client, std::string url);
@@ -130,6 +137,7 @@ class Scope {
   Future<Response> put(Client& client, std::string url, Body data, RequestConfig config);
   Future<Response> patch(Client& client, std::string url, Body data);
   Future<Response> patch(Client& client, std::string url, Body data, RequestConfig config);
+  ///@}
 
   /// `fn` as a callable counted in the scope while it runs; once the scope is
   /// closed, calling it runs nothing and throws the scope's Canceled Error.
@@ -144,6 +152,7 @@ class Scope {
 
   /// future.then(…) / catch_error(…) with the callbacks guarded: they never run
   /// after the scope is closed (the result then fails with Canceled).
+  ///@{
   template <class T, class F>
   auto then(Future<T> future, F on_value) const {
     return std::move(future).then(guard(std::move(on_value)));
@@ -156,6 +165,7 @@ class Scope {
   Future<T> catch_error(Future<T> future, G on_error) const {
     return std::move(future).catch_error(guard(std::move(on_error)));
   }
+  ///@}
 
   /// tether::when_all, and on the first failure the scope is aborted (so the
   /// other requests started through it close their connections at once):

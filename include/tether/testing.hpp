@@ -47,9 +47,9 @@ namespace tether::testing {
 /// A request as the mock received it (after defaults, interceptors and params:
 /// what would have gone on the wire).
 struct RecordedRequest {
-  std::string method{};
-  std::string url{};
-  Headers headers{};
+  std::string method{};  ///< upper-case, as sent
+  std::string url{};     ///< the whole URL, query included
+  Headers headers{};     ///< the request's headers
   std::string body{};          ///< the body's bytes (empty for none and for a Form)
   std::optional<Form> form{};  ///< a multipart body
   int redirects = 0;           ///< how many redirects led to this request
@@ -60,18 +60,20 @@ struct RecordedRequest {
 struct Match {
   std::string method{};  ///< case-insensitive; empty: any
   std::string url{};     ///< the whole URL, exactly (query included)
-  std::string url_prefix{};
+  std::string url_prefix{};  ///< the URL starts with this
   std::optional<std::regex> url_regex{};  ///< searched (std::regex_search) in the URL
   Headers headers{};                      ///< each name present with that value
   std::optional<std::string> body{};      ///< the body's bytes, exactly
   std::optional<nlohmann::json> json{};   ///< the body parsed as JSON equals this
+  /// Any other test; runs on the engine thread, outside the mock's lock.
   std::function<bool(const RecordedRequest&)> predicate{};
 };
 
 /// A network failure a rule answers with, as the engine would report it.
 struct NetworkFailure {
-  ErrorCode code = ErrorCode::Network;
-  TransportError transport = TransportError::Receive;
+  ErrorCode code = ErrorCode::Network;                  ///< the Error's code
+  TransportError transport = TransportError::Receive;  ///< where it failed
+  /// The Error's message.
   std::string message = "connection broke while receiving the response (mocked)";
   /// Whether the request may have reached the server (false for Refused,
   /// Resolve, Connect and TLS failures, true otherwise, unless set).
@@ -80,10 +82,10 @@ struct NetworkFailure {
 
 /// What a rule answers.
 struct Reply {
-  int status = 200;
+  int status = 200;           ///< the HTTP status
   std::string status_text{};  ///< empty: the standard reason phrase
-  Headers headers{};
-  std::string body{};
+  Headers headers{};          ///< the response headers
+  std::string body{};         ///< the body's bytes
   std::chrono::milliseconds delay{0};       ///< the answer comes after this long
   bool never = false;                       ///< no answer (until an abort or a timeout)
   std::optional<NetworkFailure> failure{};  ///< fail instead of answering
@@ -92,17 +94,23 @@ struct Reply {
   static Reply json(int status, const nlohmann::json& body);
   /// A text body with Content-Type: text/plain; charset=utf-8.
   static Reply text(int status, std::string body);
+  /// A network failure (see NetworkFailure); `message` empty: a default one.
   static Reply network_error(TransportError transport, std::string message = {});
   static Reply hang();  ///< never answers
 };
 
+/// How many requests a rule answers.
 enum class Times {
   Always,  ///< answers every matching request
   Once,    ///< answers the first, then is used up
 };
 
+/// A stand-in for the network, plugged into a Client through
+/// ClientOptions::transport. Thread-safe: rules may be added and the record
+/// read from any thread while requests run.
 class MockTransport {
  public:
+  /// A new mock with no rule (a request nothing matches fails with ERR_NETWORK).
   static std::shared_ptr<MockTransport> create();
   ~MockTransport();
   MockTransport(const MockTransport&) = delete;
