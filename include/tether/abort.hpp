@@ -22,8 +22,8 @@ struct CallbackNode;
 /// Why a signal was aborted. DOM names: "AbortError" (abort()), "TimeoutError"
 /// (AbortSignal::timeout), "CanceledError" (a CancelToken).
 struct AbortReason {
-  std::string name = "AbortError";
-  std::string message{};  ///< free text; empty when none was given
+  std::string name = "AbortError";  ///< the DOM name: AbortError, TimeoutError, CanceledError
+  std::string message{};            ///< free text; empty when none was given
 
   friend bool operator==(const AbortReason&, const AbortReason&) = default;
 };
@@ -37,8 +37,11 @@ struct AbortReason {
 class [[nodiscard]] AbortRegistration {
  public:
   AbortRegistration() noexcept = default;
+  /// Moves the registration; assigning over one unregisters its callback first.
+  ///@{
   AbortRegistration(AbortRegistration&& other) noexcept;
   AbortRegistration& operator=(AbortRegistration&& other) noexcept;
+  ///@}
   AbortRegistration(const AbortRegistration&) = delete;
   AbortRegistration& operator=(const AbortRegistration&) = delete;
   ~AbortRegistration();
@@ -64,7 +67,9 @@ class AbortSignal {
  public:
   AbortSignal() noexcept = default;
 
+  /// True once aborted.
   bool aborted() const noexcept;
+  /// The reason once aborted, else nullopt.
   std::optional<AbortReason> reason() const;
 
   /// Throws tether::Error with ErrorCode::Canceled (and this reason) if aborted.
@@ -121,6 +126,7 @@ class AbortController {
  public:
   AbortController();
 
+  /// The signal this controller aborts (copies share its state).
   AbortSignal signal() const noexcept { return AbortSignal(state_); }
 
   /// Aborts the signal: stores the reason, then runs every registered callback

@@ -92,8 +92,8 @@ class ApiError : public std::exception {
   /// domain type) and a string "message"; a domain error's other keys too.
   nlohmann::json data = {{"type", "TransportError"},
                          {"message", std::string(kUnexpectedErrorMessage)}};
-  Status status{};         ///< the HTTP status, and whether the request was aborted
-  RootCause root_cause{};  ///< what lies behind the error (see RootCause)
+  Status status{};                         ///< the HTTP status, and whether the request was aborted
+  RootCause root_cause{};                  ///< what lies behind the error (see RootCause)
   std::optional<RequestConfig> request{};  ///< what was sent, when it got that far
   std::optional<Response> response{};      ///< what came back, for a ServerError
 

@@ -28,7 +28,7 @@ class Form {
  public:
   /// One field or file of the form.
   struct Part {
-    std::string name{};  ///< the field's name
+    std::string name{};          ///< the field's name
     std::string value{};         ///< the field's value, or the file's content
     std::string filename{};      ///< non-empty for a file part
     std::string content_type{};  ///< for a file part; empty means application/octet-stream
@@ -94,8 +94,8 @@ struct BodyFile {
 /// read or restart throws becomes the request's error.
 struct BodyStream {
   std::function<std::size_t(std::span<char> buffer)> read{};  ///< fills buffer; 0 ends
-  std::optional<std::uint64_t> size{};  ///< the exact byte count, when known
-  std::function<bool()> restart{};      ///< starts again from the first byte
+  std::optional<std::uint64_t> size{};                        ///< the exact byte count, when known
+  std::function<bool()> restart{};                            ///< starts again from the first byte
 };
 
 class Body;

@@ -15,16 +15,19 @@ namespace tether {
 
 /// axios' Cancel / CanceledError payload.
 struct Cancel {
-  std::string message{};
+  std::string message{};  ///< the message given to cancel()
 
   friend bool operator==(const Cancel&, const Cancel&) = default;
 };
 
 struct CancelTokenSource;
 
+/// axios' CancelToken (deprecated there, kept for migration): an adapter over
+/// an AbortSignal, not a second listener system. Copies share one state; every
+/// member may be called from any thread.
 class CancelToken {
  public:
-  using CancelFunction = std::function<void(std::string)>;
+  using CancelFunction = std::function<void(std::string)>;  ///< cancels with a message
 
   /// Runs `executor` once, here, with a cancel function that may be called
   /// later from any thread (and more than once: the first message wins). Like
@@ -32,9 +35,12 @@ class CancelToken {
   /// Throws std::invalid_argument if `executor` is empty.
   explicit CancelToken(std::function<void(CancelFunction)> executor);
 
+  /// axios' CancelToken.source(): a token and the function that cancels it.
   static CancelTokenSource source();
 
+  /// True once canceled.
   bool requested() const noexcept;
+  /// The Cancel payload once canceled, else nullopt.
   std::optional<Cancel> reason() const;
   /// Throws tether::Error, code Canceled, whose message is the cancel message
   /// ("canceled" when it was empty).
@@ -55,8 +61,9 @@ class CancelToken {
   AbortSignal signal_;
 };
 
+/// What CancelToken::source() gives: a token and its cancel().
 struct CancelTokenSource {
-  CancelToken token;
+  CancelToken token;  ///< give it to a request's cancel_token
   /// Cancels `token` with `message`; the first call wins, later calls do nothing.
   /// As AbortController::abort: a subscriber that throws does not stop the
   /// others, and the first exception is rethrown once they all have run.

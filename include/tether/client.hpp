@@ -40,7 +40,7 @@ struct ClientAccess;
 
 /// axios' request API in C++. A handle: copies share one engine thread, one set
 /// of defaults and one set of interceptors. Every member may be called from any
-/// thread; the last copy's destructor aborts its requests and joins the engine.
+/// thread; destroying an engine's last Client aborts its requests and joins it.
 class Client {
  public:
   Client();  ///< its own engine

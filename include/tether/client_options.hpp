@@ -31,6 +31,8 @@ namespace testing {
 class MockTransport;
 }  // namespace testing
 
+/// Settings fixed for a client's lifetime (queues, hooks, cookies, the egress
+/// policy, the test kit), given to Client(defaults, options).
 struct ClientOptions {
   // Each capability adds its group of fields here, every one with a default
   // member initializer (a designated initializer may leave any out).
@@ -56,15 +58,15 @@ struct ClientOptions {
   /// format) turns it on too: loaded when the client is built, saved when the
   /// last of its clients goes and by Client::save_cookies().
   bool cookies = false;
-  std::string cookie_file{};
+  std::string cookie_file{};  ///< a Netscape cookie file to load and save
   // --- observability: the event hook (docs/observability.md) ---
-  // Hears every request of this client (and of the clients create() makes
-  // from it); empty: no event is built, at the cost of one branch.
+  /// Hears every request of this client (and of the clients create() makes
+  /// from it); empty: no event is built, at the cost of one branch.
   EventHook on_event{};
   /// Hedging and coalescing (issue 14): the cap on hedges' extra load, and
   /// whether identical requests in flight share one transfer.
-  HedgeBudget hedge_budget{};
-  CoalescePolicy coalesce{};
+  HedgeBudget hedge_budget{};  ///< the cap on hedges' extra load
+  CoalescePolicy coalesce{};   ///< whether identical requests share one transfer
 };
 
 }  // namespace tether

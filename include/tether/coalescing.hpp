@@ -20,7 +20,7 @@ struct RequestConfig;
 /// new one. The transfer runs with the first caller's config: callers share
 /// it only when their keys are equal.
 struct CoalescePolicy {
-  bool enabled = false;
+  bool enabled = false;  ///< off by default
   /// The built-in key: method, base_url, url, params, response_type, timeout,
   /// auth, and the values of these headers (any case). Requests that differ in
   /// another header still share a transfer: list it here if it matters.

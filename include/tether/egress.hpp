@@ -8,6 +8,8 @@
 
 namespace tether {
 
+/// Which addresses a client may connect to (ClientOptions::egress). Opt-in, for
+/// services that fetch URLs their users supply.
 struct EgressPolicy {
   /// true: every connection (each redirect hop and retry included) to a
   /// loopback, private (RFC 1918, IPv6 ULA), link-local, shared (CGNAT,

@@ -14,6 +14,7 @@
 
 namespace tether {
 
+/// What happened to a request (RequestEvent::kind).
 enum class EventKind : std::uint8_t {
   Started,       ///< the request was made (phase Queued)
   Queued,        ///< it waits for a slot (a queue or a concurrency limit)
@@ -33,11 +34,11 @@ std::string to_string(EventKind kind);
 /// One event. The views and pointers are valid during the hook's call only:
 /// copy what you keep.
 struct RequestEvent {
-  EventKind kind = EventKind::Started;
+  EventKind kind = EventKind::Started;  ///< what happened
   std::uint64_t request_id = 0;  ///< unique in the process, the same for all of a request's events
-  std::string_view method{};
-  std::string_view url{};  ///< userinfo redacted; for Redirected the URL followed to
-  RequestPhase phase = RequestPhase::None;
+  std::string_view method{};     ///< the request's method
+  std::string_view url{};        ///< userinfo redacted; for Redirected the URL followed to
+  RequestPhase phase = RequestPhase::None;       ///< where the request is now
   std::chrono::steady_clock::time_point time{};  ///< when it happened
   int attempt = 0;                               ///< the try: 1, then 2 for the first retry, …
   int status = 0;                                ///< Redirected: the 3xx; Finished with a response

@@ -16,8 +16,12 @@ struct FlowState;
 struct FlowAccess;
 }  // namespace detail
 
+/// Back-pressure for a streamed download, as an AbortController is for
+/// cancellation: pause() and resume() from any thread. Copies share one state
+/// and may drive several requests at once.
 class FlowControl {
  public:
+  /// A flow control that is not paused.
   FlowControl();
 
   /// Any thread, never blocks. The chunk on_data is handling is kept; the next
@@ -25,6 +29,7 @@ class FlowControl {
   void pause() noexcept;
   /// Any thread, never blocks: wakes each transfer through its engine's mailbox.
   void resume();
+  /// True between pause() and resume().
   bool paused() const noexcept;
 
  private:

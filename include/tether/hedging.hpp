@@ -22,7 +22,7 @@ struct HedgePolicy {
   /// 0: fixed delay. In (0, 1), e.g. 0.95: that percentile of the latencies of
   /// the client's last 256 successful copies. Else (or delay < 0): BadOptionValue.
   double percentile = 0;
-  std::size_t min_samples = 20;
+  std::size_t min_samples = 20;  ///< successes seen before `percentile` replaces `delay`
 };
 
 /// A client's cap on the extra load hedges add (ClientOptions::hedge_budget):
@@ -32,8 +32,8 @@ struct HedgePolicy {
 /// there is none. So hedges add at most `ratio` (default 10%) more requests
 /// in the long run, after a first burst of `max_tokens`.
 struct HedgeBudget {
-  double ratio = 0.1;
-  double max_tokens = 10;
+  double ratio = 0.1;      ///< tokens added per request sent with a hedge policy
+  double max_tokens = 10;  ///< the bucket's size, and what it starts with
 };
 
 }  // namespace tether

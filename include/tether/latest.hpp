@@ -34,6 +34,7 @@ struct DebouncerState;
 class Latest {
  public:
   Latest() = default;
+  /// Under `parent`: every signal handed out also aborts when it does.
   explicit Latest(AbortSignal parent);
   Latest(const Latest&) = delete;
   Latest& operator=(const Latest&) = delete;
@@ -70,6 +71,8 @@ class Latest {
 /// own Debouncer without deadlock (fn then finishes; no other fn starts).
 class Debouncer {
  public:
+  /// A debouncer whose fn runs once calls have been quiet for `quiet`; what fn
+  /// throws goes to `on_error`.
   explicit Debouncer(std::chrono::milliseconds quiet,
                      std::function<void(std::exception_ptr)> on_error = {});
   Debouncer(const Debouncer&) = delete;

@@ -18,7 +18,7 @@ namespace tether {
 /// (nested keys, axios-style), null (left out).
 class Params {
  public:
-  using Entry = std::pair<std::string, nlohmann::json>;        ///< a name and its value
+  using Entry = std::pair<std::string, nlohmann::json>;       ///< a name and its value
   using const_iterator = std::vector<Entry>::const_iterator;  ///< iterates the entries
 
   /// No parameter.

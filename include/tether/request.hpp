@@ -77,7 +77,7 @@ struct ResponseHead {
   int status = 0;             ///< the HTTP status code
   std::string status_text{};  ///< the reason phrase
   Headers headers{};          ///< the response headers
-  std::string url{};  ///< after redirects
+  std::string url{};          ///< after redirects
   /// True for a 2xx status (fetch's Response.ok).
   bool ok() const noexcept { return status >= 200 && status < 300; }
 };
@@ -124,7 +124,7 @@ inline constexpr std::int64_t kDefaultMaxContentLength = 64 * 1024 * 1024;  ///<
 /// merged over the client's defaults (RequestConfig too): a set field wins.
 struct RequestConfig {
   // --- the fields API.md fixes, in this order ---
-  std::string method{};  ///< "GET" when empty
+  std::string method{};    ///< "GET" when empty
   std::string url{};       ///< absolute, or relative to base_url
   std::string base_url{};  ///< prepended to a relative url
   Headers headers{};       ///< merged over the defaults' headers
@@ -145,8 +145,8 @@ struct RequestConfig {
   std::optional<std::int64_t> max_content_length{};   ///< decoded bytes; 64 MiB; -1: none
   std::optional<std::int64_t> max_body_length{};      ///< request body bytes; none
   std::optional<bool> decompress{};                   ///< true: gzip / deflate / br / zstd
-  std::optional<Auth> auth{};    ///< HTTP basic auth (axios' auth)
-  std::optional<Proxy> proxy{};  ///< the proxy to go through
+  std::optional<Auth> auth{};                         ///< HTTP basic auth (axios' auth)
+  std::optional<Proxy> proxy{};                       ///< the proxy to go through
   /// HTTP_PROXY & co. are ignored unless this is true (then honoured as curl
   /// does: http_proxy, HTTPS_PROXY / https_proxy, ALL_PROXY, NO_PROXY; the
   /// upper-case HTTP_PROXY is not read, see docs/client.md). `proxy` wins.
@@ -157,7 +157,7 @@ struct RequestConfig {
   std::function<void(const ProgressEvent&)> on_download_progress{};
   ///@}
   std::function<std::string(const Params&)> params_serializer{};  ///< replaces build_query
-  Transitional transitional{};  ///< axios' transitional options
+  Transitional transitional{};                                    ///< axios' transitional options
   /// axios' transformRequest / transformResponse: run in order on the body
   /// before it is sent (may change the headers) and on the data once unwrapped.
   ///@{
@@ -188,8 +188,8 @@ struct RequestConfig {
   std::function<void(std::string_view chunk)> on_data{};
   std::optional<FlowControl> flow{};
   ///@}
-  std::optional<HttpVersion> http_version{};  ///< Auto
-  TlsOptions tls{};  ///< certificate verification and trust
+  std::optional<HttpVersion> http_version{};         ///< Auto
+  TlsOptions tls{};                                  ///< certificate verification and trust
   std::optional<ArrayFormat> params_array_format{};  ///< Brackets
   std::optional<RetryPolicy> retry{};                ///< none
 

@@ -10,12 +10,14 @@
 
 namespace tether {
 
+/// What a settled request gives: axios' response, plus the final URL,
+/// redirects, HTTP version and the transfer's record.
 struct Response {
-  int status = 0;
+  int status = 0;             ///< the HTTP status code
   std::string status_text{};  ///< the server's reason phrase, or the standard one (HTTP/2 has none)
-  Headers headers{};
-  Data data{};  ///< JSON / text / bytes, chosen by Content-Type (see response_type)
-  RequestConfig config{};
+  Headers headers{};          ///< the response headers
+  Data data{};                ///< JSON / text / bytes, chosen by Content-Type (see response_type)
+  RequestConfig config{};     ///< the config the request was sent with
   // --- beyond axios ---
   std::string url{};           ///< the final URL, after redirects
   int redirects = 0;           ///< how many were followed

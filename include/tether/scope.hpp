@@ -90,7 +90,7 @@ void abort_scope(ScopeState& state, std::string why) noexcept;
 
 /// Requests and continuations that cannot outlive their owner (structured
 /// concurrency). Destroying a Scope aborts what runs in it and returns once all
-/// of it has settled and returned; abort() aborts without closing. Thread-safe.
+/// of it has settled and returned; abort() aborts without closing.
 class Scope {
  public:
   using Clock = std::chrono::steady_clock;  ///< the clock of deadlines

@@ -29,6 +29,8 @@ namespace detail {
 class SseSession;
 }
 
+/// How an EventSource connects, reconnects and calls back (its callbacks run on
+/// the client's engine thread; what they throw ends the stream with that error).
 struct EventSourceOptions {
   /// The request made for each connection: headers, auth, TLS, proxy, params,
   /// connect_timeout… (merged over the client's defaults as any request). The
@@ -48,6 +50,7 @@ struct EventSourceOptions {
   /// `backoff` times longer, up to max_retry_delay (1.0: the browser's constant
   /// delay).
   double backoff = 1.0;
+  /// The cap on one wait before reconnecting.
   std::chrono::milliseconds max_retry_delay{60'000};
   /// Reconnections in a row that may fail before the stream ends with the last
   /// error; an open stream resets the count. -1: no limit (as browsers).
@@ -61,20 +64,28 @@ struct EventSourceOptions {
 
   /// The connection is open: a 2xx with Content-Type text/event-stream.
   std::function<void(const ResponseHead& head)> on_open{};
+  /// Each event dispatched (one with empty data is not).
   std::function<void(const SseEvent& event)> on_event{};
   /// The connection dropped and will be reopened (after the retry delay).
   std::function<void(const Error& error)> on_error{};
 };
 
+/// The WHATWG EventSource over a Client: server-sent events, with reconnection
+/// and Last-Event-ID. close(), the accessors and the destructor may be called
+/// from any thread, callbacks included.
 class EventSource {
  public:
+  /// The DOM's readyState: connecting (or reconnecting), open, closed for good.
   enum class ReadyState { Connecting, Open, Closed };
 
   /// Connects at once (asynchronously; nothing runs inline). `client` is a
   /// handle: the stream keeps its engine alive until it ends.
   EventSource(Client client, std::string url, EventSourceOptions options = {});
+  /// Move-only: one owner closes the stream.
+  ///@{
   EventSource(EventSource&&) noexcept;
   EventSource& operator=(EventSource&&) noexcept;
+  ///@}
   EventSource(const EventSource&) = delete;
   EventSource& operator=(const EventSource&) = delete;
   /// Closes the stream (as close()).
@@ -92,6 +103,7 @@ class EventSource {
   /// reconnecting. Idempotent; any thread.
   void close();
 
+  /// Where the stream is now.
   ReadyState ready_state() const noexcept;
   /// The last event ID the stream has seen (sent on the next reconnection).
   std::string last_event_id() const;

@@ -22,10 +22,13 @@ struct SseEvent {
   friend bool operator==(const SseEvent&, const SseEvent&) = default;
 };
 
+/// The WHATWG "text/event-stream" parser, on its own, for any byte stream that
+/// carries server-sent events. Single-threaded: feed() it bytes in any split; it
+/// calls back, on the calling thread, each event as its blank line arrives.
 class SseParser {
  public:
-  using EventHandler = std::function<void(const SseEvent&)>;
-  using RetryHandler = std::function<void(std::chrono::milliseconds)>;
+  using EventHandler = std::function<void(const SseEvent&)>;            ///< gets each event
+  using RetryHandler = std::function<void(std::chrono::milliseconds)>;  ///< gets each `retry:`
 
   /// `on_event` gets each event dispatched (one with empty data is not);
   /// `on_retry` each valid `retry:` field (ASCII digits only; others are
@@ -45,7 +48,9 @@ class SseParser {
   /// again. The last event ID is kept (a reconnection sends it).
   void reset();
 
+  /// The last event ID seen (`id:` fields persist across events and reset()).
   const std::string& last_event_id() const noexcept { return last_event_id_; }
+  /// Sets the last event ID (resuming a stream).
   void set_last_event_id(std::string id) { last_event_id_ = id_buffer_ = std::move(id); }
 
  private:

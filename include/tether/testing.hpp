@@ -47,9 +47,9 @@ namespace tether::testing {
 /// A request as the mock received it (after defaults, interceptors and params:
 /// what would have gone on the wire).
 struct RecordedRequest {
-  std::string method{};  ///< upper-case, as sent
-  std::string url{};     ///< the whole URL, query included
-  Headers headers{};     ///< the request's headers
+  std::string method{};        ///< as sent
+  std::string url{};           ///< the whole URL, query included
+  Headers headers{};           ///< the request's headers
   std::string body{};          ///< the body's bytes (empty for none and for a Form)
   std::optional<Form> form{};  ///< a multipart body
   int redirects = 0;           ///< how many redirects led to this request
@@ -58,9 +58,9 @@ struct RecordedRequest {
 /// What a rule matches. Every field that is set must match; an empty Match
 /// matches every request.
 struct Match {
-  std::string method{};  ///< case-insensitive; empty: any
-  std::string url{};     ///< the whole URL, exactly (query included)
-  std::string url_prefix{};  ///< the URL starts with this
+  std::string method{};                   ///< case-insensitive; empty: any
+  std::string url{};                      ///< the whole URL, exactly (query included)
+  std::string url_prefix{};               ///< the URL starts with this
   std::optional<std::regex> url_regex{};  ///< searched (std::regex_search) in the URL
   Headers headers{};                      ///< each name present with that value
   std::optional<std::string> body{};      ///< the body's bytes, exactly
@@ -71,7 +71,7 @@ struct Match {
 
 /// A network failure a rule answers with, as the engine would report it.
 struct NetworkFailure {
-  ErrorCode code = ErrorCode::Network;                  ///< the Error's code
+  ErrorCode code = ErrorCode::Network;                 ///< the Error's code
   TransportError transport = TransportError::Receive;  ///< where it failed
   /// The Error's message.
   std::string message = "connection broke while receiving the response (mocked)";
@@ -82,10 +82,10 @@ struct NetworkFailure {
 
 /// What a rule answers.
 struct Reply {
-  int status = 200;           ///< the HTTP status
-  std::string status_text{};  ///< empty: the standard reason phrase
-  Headers headers{};          ///< the response headers
-  std::string body{};         ///< the body's bytes
+  int status = 200;                         ///< the HTTP status
+  std::string status_text{};                ///< empty: the standard reason phrase
+  Headers headers{};                        ///< the response headers
+  std::string body{};                       ///< the body's bytes
   std::chrono::milliseconds delay{0};       ///< the answer comes after this long
   bool never = false;                       ///< no answer (until an abort or a timeout)
   std::optional<NetworkFailure> failure{};  ///< fail instead of answering

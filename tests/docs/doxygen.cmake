@@ -21,3 +21,4 @@ endfunction()
 
 tether_doxygen_test(docs.reference.fails_on_undocumented
   ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/undocumented.hpp fixture)
+tether_doxygen_test(docs.reference.builds ${PROJECT_SOURCE_DIR}/include/tether clean)
