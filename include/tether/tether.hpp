@@ -27,6 +27,11 @@
 #include "tether/sse_parser.hpp"      // IWYU pragma: export
 #include "tether/timings.hpp"         // IWYU pragma: export
 
+/// \mainpage Tether API reference
+/// An HTTP client for C++20 whose core is cancellation (axios and fetch with
+/// AbortController, for C++). Start at tether::Client, tether::RequestConfig,
+/// tether::AbortController and tether::Future; the guide is in docs/.
+
 /// \namespace tether
 /// Tether's public API: an HTTP client for C++20 whose core is cancellation.
 /// Names under tether::detail are internal and may change at any time.
