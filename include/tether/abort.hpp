@@ -1,7 +1,8 @@
-// AbortController / AbortSignal: fetch()'s cancellation primitive, for C++.
-//
-// Thread safety: every member may be called from any thread. AbortSignal and
-// AbortController are cheap handles; copies share one state.
+/// \file
+/// AbortController / AbortSignal: fetch()'s cancellation primitive, for C++.
+///
+/// Thread safety: every member may be called from any thread. AbortSignal and
+/// AbortController are cheap handles; copies share one state.
 #pragma once
 
 #include <chrono>

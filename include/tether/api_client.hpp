@@ -1,16 +1,17 @@
-// ApiClient: the opinionated layer of the reference article ("Canceling API
-// Requests Using fetch() And AbortController"), over a Client.
-//
-// make_request() never throws. Its Future fails only with a tether::Error
-// whose cause() is an ApiError of the article's normalised shape (the Future
-// carries tether::Error, so the ApiError travels as its cause); ApiError::from()
-// gets it back, from that Error or from the exception get() threw:
-//
-//   auto result = api.make_request({.url = url, .signal = latest.next()}).result();
-//   if (!result) {
-//     tether::ApiError error = tether::ApiError::from(result.error());
-//     if (error.status.is_abort) return;  // superseded: not an error to show
-//   }
+/// \file
+/// ApiClient: the opinionated layer of the reference article ("Canceling API
+/// Requests Using fetch() And AbortController"), over a Client.
+///
+/// make_request() never throws. Its Future fails only with a tether::Error
+/// whose cause() is an ApiError of the article's normalised shape (the Future
+/// carries tether::Error, so the ApiError travels as its cause); ApiError::from()
+/// gets it back, from that Error or from the exception get() threw:
+///
+///   auto result = api.make_request({.url = url, .signal = latest.next()}).result();
+///   if (!result) {
+///     tether::ApiError error = tether::ApiError::from(result.error());
+///     if (error.status.is_abort) return;  // superseded: not an error to show
+///   }
 #pragma once
 
 #include <exception>

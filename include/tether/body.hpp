@@ -1,5 +1,6 @@
-// Body: what a request sends. Converts implicitly from JSON, text, bytes, Form
-// (multipart/form-data) and UrlEncoded (application/x-www-form-urlencoded).
+/// \file
+/// Body: what a request sends. Converts implicitly from JSON, text, bytes, Form
+/// (multipart/form-data) and UrlEncoded (application/x-www-form-urlencoded).
 #pragma once
 
 #include <cstddef>

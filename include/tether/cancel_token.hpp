@@ -1,8 +1,9 @@
-// CancelToken: axios' deprecated cancellation API, kept so axios code ports as is.
-//
-// A CancelToken is another face of an AbortSignal (axios' toAbortSignal), not a
-// second listener system: its cancellation is an abort whose reason has the name
-// "CanceledError" and the cancel message as its message.
+/// \file
+/// CancelToken: axios' deprecated cancellation API, kept so axios code ports as is.
+///
+/// A CancelToken is another face of an AbortSignal (axios' toAbortSignal), not a
+/// second listener system: its cancellation is an abort whose reason has the name
+/// "CanceledError" and the cancel message as its message.
 #pragma once
 
 #include <functional>

@@ -1,21 +1,22 @@
-// Client: axios' request API in C++.
-//
-// Threads: a Client owns one engine thread (shared with the clients create()
-// makes from it). request() and the verbs may be called from any thread and
-// never block; they never run a callback inline, and never throw for what user
-// code throws (that becomes the request's Error, with cause()). Continuations of
-// the returned futures, interceptors, progress callbacks and on_data run on the
-// engine thread; transform_response and validate_status run there for a body up
-// to 64 KiB and on a decode worker for a larger one. Destroying the last Client
-// of an engine aborts its requests, whatever their stage (Canceled, reason
-// "client destroyed"), and joins the thread.
-//
-// A Client is a handle: its copies share one engine, one set of defaults and
-// one set of interceptors (a change through any copy is seen by all). create()
-// makes a client with defaults and interceptors of its own. Defaults and
-// interceptors may be changed from any thread while others send: each request
-// takes a snapshot of both when it starts, and a change affects the requests
-// started after it.
+/// \file
+/// Client: axios' request API in C++.
+///
+/// Threads: a Client owns one engine thread (shared with the clients create()
+/// makes from it). request() and the verbs may be called from any thread and
+/// never block; they never run a callback inline, and never throw for what user
+/// code throws (that becomes the request's Error, with cause()). Continuations of
+/// the returned futures, interceptors, progress callbacks and on_data run on the
+/// engine thread; transform_response and validate_status run there for a body up
+/// to 64 KiB and on a decode worker for a larger one. Destroying the last Client
+/// of an engine aborts its requests, whatever their stage (Canceled, reason
+/// "client destroyed"), and joins the thread.
+///
+/// A Client is a handle: its copies share one engine, one set of defaults and
+/// one set of interceptors (a change through any copy is seen by all). create()
+/// makes a client with defaults and interceptors of its own. Defaults and
+/// interceptors may be changed from any thread while others send: each request
+/// takes a snapshot of both when it starts, and a change affects the requests
+/// started after it.
 #pragma once
 
 #include <functional>

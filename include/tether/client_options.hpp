@@ -1,7 +1,8 @@
-// ClientOptions: what a Client fixes when it is built, beside its request
-// defaults — settings of the client's engine and of the work it queues and
-// observes, which no single request can change. The clients create() makes
-// share them with their parent.
+/// \file
+/// ClientOptions: what a Client fixes when it is built, beside its request
+/// defaults — settings of the client's engine and of the work it queues and
+/// observes, which no single request can change. The clients create() makes
+/// share them with their parent.
 #pragma once
 
 #include <cstddef>

@@ -1,6 +1,7 @@
-// Coalescing (Go's singleflight, with reference-counted cancellation):
-// identical requests in flight at once share one transfer. See
-// docs/patterns-hedging.md.
+/// \file
+/// Coalescing (Go's singleflight, with reference-counted cancellation):
+/// identical requests in flight at once share one transfer. See
+/// docs/patterns-hedging.md.
 #pragma once
 
 #include <functional>

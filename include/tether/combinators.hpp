@@ -1,15 +1,16 @@
-// Combinators over futures of one type, as Promise.all / allSettled / any.
-//
-// They consume the futures and do not cancel the ones still running when the
-// result is known: share one AbortController's signal between the requests
-// and abort it when you are done (docs/async.md shows how). The inputs may
-// settle on different threads; the result's continuations run on the executor
-// the first input future has when the combinator is called (the default
-// executor for an empty vector). A coroutine's future changes executor with
-// each co_await, so for one in front this is the executor it waits on at the
-// call, not necessarily the one it finishes on.
-// A future in the vector that has no state (moved from, consumed) fails the
-// result with ERR_BAD_OPTION_VALUE and consumes none of the others.
+/// \file
+/// Combinators over futures of one type, as Promise.all / allSettled / any.
+///
+/// They consume the futures and do not cancel the ones still running when the
+/// result is known: share one AbortController's signal between the requests
+/// and abort it when you are done (docs/async.md shows how). The inputs may
+/// settle on different threads; the result's continuations run on the executor
+/// the first input future has when the combinator is called (the default
+/// executor for an empty vector). A coroutine's future changes executor with
+/// each co_await, so for one in front this is the executor it waits on at the
+/// call, not necessarily the one it finishes on.
+/// A future in the vector that has no state (moved from, consumed) fails the
+/// result with ERR_BAD_OPTION_VALUE and consumes none of the others.
 #pragma once
 
 #include <cstddef>

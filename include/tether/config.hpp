@@ -1,9 +1,10 @@
-// ConfigBuilder: a RequestConfig built by name, in any order.
-//
-//   client.get(url, tether::config().timeout(5s).header("X-Key", "v").signal(s));
-//
-// Designated initializers ({.timeout = 5s}) stay the other way; they must
-// follow the fields' order, which this does not.
+/// \file
+/// ConfigBuilder: a RequestConfig built by name, in any order.
+///
+///   client.get(url, tether::config().timeout(5s).header("X-Key", "v").signal(s));
+///
+/// Designated initializers ({.timeout = 5s}) stay the other way; they must
+/// follow the fields' order, which this does not.
 #pragma once
 
 #include <chrono>

@@ -1,5 +1,6 @@
-// Cookie: one entry of a client's cookie jar (ClientOptions::cookies), as
-// curl's cookie engine keeps it and a Netscape cookie file stores it.
+/// \file
+/// Cookie: one entry of a client's cookie jar (ClientOptions::cookies), as
+/// curl's cookie engine keeps it and a Netscape cookie file stores it.
 #pragma once
 
 #include <cstdint>

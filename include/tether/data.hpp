@@ -1,6 +1,7 @@
-// Data: a response body unwrapped by its Content-Type, as the ApiClient
-// article's unwrapResponseData: JSON for application/json (and x-json, +json),
-// text for text/*, bytes for anything else.
+/// \file
+/// Data: a response body unwrapped by its Content-Type, as the ApiClient
+/// article's unwrapResponseData: JSON for application/json (and x-json, +json),
+/// text for text/*, bytes for anything else.
 #pragma once
 
 #include <string>

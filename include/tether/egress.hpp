@@ -1,6 +1,7 @@
-// The egress policy: which addresses a client may connect to. Opt-in, for
-// services that fetch URLs their users supply (webhooks, link previews,
-// importers), where a URL could otherwise reach the service's own network.
+/// \file
+/// The egress policy: which addresses a client may connect to. Opt-in, for
+/// services that fetch URLs their users supply (webhooks, link previews,
+/// importers), where a URL could otherwise reach the service's own network.
 #pragma once
 
 #include <string>

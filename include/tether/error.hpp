@@ -1,4 +1,5 @@
-// tether::Error: how every request fails, with axios' error codes and messages.
+/// \file
+/// tether::Error: how every request fails, with axios' error codes and messages.
 #pragma once
 
 #include <exception>

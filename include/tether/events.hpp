@@ -1,5 +1,6 @@
-// The client's event hook (ClientOptions::on_event): what each request does,
-// as it happens, for logs, metrics and traces.
+/// \file
+/// The client's event hook (ClientOptions::on_event): what each request does,
+/// as it happens, for logs, metrics and traces.
 #pragma once
 
 #include <chrono>

@@ -1,4 +1,5 @@
-// Executor: where Future continuations and coroutine resumptions run.
+/// \file
+/// Executor: where Future continuations and coroutine resumptions run.
 #pragma once
 
 #include <functional>

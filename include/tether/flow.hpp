@@ -1,10 +1,11 @@
-// FlowControl: back-pressure for a streamed download, as an AbortController
-// is for cancellation. Give it to a request (`.flow = flow`), then pause() and
-// resume() from any thread, on_data included: while paused the transfer reads
-// nothing more from the socket (the server's sending blocks on TCP or HTTP/2
-// flow control), and on_data is not called. One FlowControl may drive several
-// requests at once (copies share it): pause() holds them all, resume() wakes
-// them all; it can be reused once its requests ended.
+/// \file
+/// FlowControl: back-pressure for a streamed download, as an AbortController
+/// is for cancellation. Give it to a request (`.flow = flow`), then pause() and
+/// resume() from any thread, on_data included: while paused the transfer reads
+/// nothing more from the socket (the server's sending blocks on TCP or HTTP/2
+/// flow control), and on_data is not called. One FlowControl may drive several
+/// requests at once (copies share it): pause() holds them all, resume() wakes
+/// them all; it can be reused once its requests ended.
 #pragma once
 
 #include <memory>

@@ -1,13 +1,14 @@
-// Future<T>: one request's outcome, settled exactly once with a value or a
-// tether::Error. Usable blocking (get), with continuations (then / catch_error)
-// and with co_await; a function returning Future<T> may be a coroutine
-// (tether/coroutine.hpp), and when_all / all_settled / when_any combine
-// futures (tether/combinators.hpp). Both are included at the end of this file.
-//
-// Where callbacks run: never inside the call that settles the future nor inside
-// then(); continuations and coroutine resumptions are posted to the future's
-// executor (the engine thread of the client that made the request), also when
-// attached after settlement. No internal lock is held while they run.
+/// \file
+/// Future<T>: one request's outcome, settled exactly once with a value or a
+/// tether::Error. Usable blocking (get), with continuations (then / catch_error)
+/// and with co_await; a function returning Future<T> may be a coroutine
+/// (tether/coroutine.hpp), and when_all / all_settled / when_any combine
+/// futures (tether/combinators.hpp). Both are included at the end of this file.
+///
+/// Where callbacks run: never inside the call that settles the future nor inside
+/// then(); continuations and coroutine resumptions are posted to the future's
+/// executor (the engine thread of the client that made the request), also when
+/// attached after settlement. No internal lock is held while they run.
 #pragma once
 
 #include <chrono>

@@ -1,5 +1,6 @@
-// Headers: HTTP header fields, case-insensitive by name, in insertion order,
-// with repeated names allowed (Set-Cookie).
+/// \file
+/// Headers: HTTP header fields, case-insensitive by name, in insertion order,
+/// with repeated names allowed (Set-Cookie).
 #pragma once
 
 #include <cstddef>

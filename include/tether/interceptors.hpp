@@ -1,10 +1,11 @@
-// Interceptors: axios' interceptors.request / interceptors.response.
-//
-// Request interceptors run last-added-first, response interceptors
-// first-added-first (axios' order). Each may return its value or a Future of
-// it, or throw to reject. They run on the client's engine thread, never inside
-// request(). use() returns an id for eject(); use, eject and clear may be
-// called from any thread and affect requests started afterwards.
+/// \file
+/// Interceptors: axios' interceptors.request / interceptors.response.
+///
+/// Request interceptors run last-added-first, response interceptors
+/// first-added-first (axios' order). Each may return its value or a Future of
+/// it, or throw to reject. They run on the client's engine thread, never inside
+/// request(). use() returns an id for eject(); use, eject and clear may be
+/// called from any thread and affect requests started afterwards.
 #pragma once
 
 #include <cstddef>

@@ -1,9 +1,10 @@
-// Latest and Debouncer: "only the newest request matters" and "wait until the
-// typing stops", the two halves of the article's live preview.
-//
-//   tether::Debouncer debounce{300ms};
-//   tether::Latest latest;
-//   debounce.call([&] { api.make_request({.url = "/preview", .signal = latest.next()}); });
+/// \file
+/// Latest and Debouncer: "only the newest request matters" and "wait until the
+/// typing stops", the two halves of the article's live preview.
+///
+///   tether::Debouncer debounce{300ms};
+///   tether::Latest latest;
+///   debounce.call([&] { api.make_request({.url = "/preview", .signal = latest.next()}); });
 #pragma once
 
 #include <chrono>

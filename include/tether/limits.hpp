@@ -1,4 +1,5 @@
-// Process-wide limits that Tether can lift for you, on request only.
+/// \file
+/// Process-wide limits that Tether can lift for you, on request only.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,5 @@
-// Params: query parameters in insertion order, and the query-string helpers.
+/// \file
+/// Params: query parameters in insertion order, and the query-string helpers.
 #pragma once
 
 #include <cstddef>

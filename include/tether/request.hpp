@@ -1,4 +1,5 @@
-// RequestConfig: one request's settings, axios' request config in C++.
+/// \file
+/// RequestConfig: one request's settings, axios' request config in C++.
 #pragma once
 
 #include <chrono>

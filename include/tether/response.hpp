@@ -1,4 +1,5 @@
-// Response: what a settled request gives.
+/// \file
+/// Response: what a settled request gives.
 #pragma once
 
 #include <string>

@@ -1,48 +1,49 @@
-// tether::Scope: requests and continuations that cannot outlive their owner
-// (structured concurrency, as Trio's nurseries and C++26's counting_scope).
-//
-//   class Widget {
-//     tether::Scope scope_;  // declared last: destroyed first
-//     void refresh() {
-//       scope_.then(scope_.get(client_, url_), [this](tether::Response r) { show(r); });
-//     }
-//   };
-//
-// Destroying a Scope closes it: it aborts everything still running in it
-// (reason {"AbortError", "scope closed"}), then returns only once every request
-// started through it has settled and every callback attached through it has
-// returned. A callback that has not started by then never runs: one that
-// captured `this` never runs on a destroyed object.
-//
-// What counts as "through the scope": the requests of request() / get() / …,
-// with their per-request callbacks (on_response, on_data, progress,
-// validate_status, transform_request / transform_response), and the callbacks
-// of then() / catch_error() / guard(). A continuation attached to a future
-// with the future's own then() is not the scope's.
-//
-// Where the destructor may run (it never deadlocks):
-// - on any thread, the engine thread of a client included: it waits only for
-//   the scope's callbacks running on *other* threads (the ones queued behind
-//   it on its own thread will not run);
-// - inside one of the scope's own callbacks: it waits for all the others,
-//   not for the one it runs in (which goes on after the destructor returns);
-// - a scope's callback must not wait for another thread that is itself
-//   destroying the same scope (that is a cycle no library can break).
-//
-// abort() aborts the scope's signal but keeps the scope open: the requests
-// fail (Canceled) and their continuations still run, so an on_error can clean
-// up. Only destruction closes it.
-//
-// Nesting: a child scope (Scope child(parent)) aborts when the parent aborts,
-// and the parent's destruction waits for the child's callbacks too (and
-// refuses new ones). A child's destruction or abort leaves the parent alone.
-// A scope may also hang under any AbortSignal (Scope s(signal)).
-//
-// Deadlines: a scope may carry a steady_clock deadline (a child's is the
-// earlier of its own and its parent's). Each request started through it gets
-// at most the time that remains (RequestConfig::scope_deadline); when that
-// runs out the request fails with "scope deadline exceeded" (see
-// docs/patterns.md, "Deadlines").
+/// \file
+/// tether::Scope: requests and continuations that cannot outlive their owner
+/// (structured concurrency, as Trio's nurseries and C++26's counting_scope).
+///
+///   class Widget {
+///     tether::Scope scope_;  // declared last: destroyed first
+///     void refresh() {
+///       scope_.then(scope_.get(client_, url_), [this](tether::Response r) { show(r); });
+///     }
+///   };
+///
+/// Destroying a Scope closes it: it aborts everything still running in it
+/// (reason {"AbortError", "scope closed"}), then returns only once every request
+/// started through it has settled and every callback attached through it has
+/// returned. A callback that has not started by then never runs: one that
+/// captured `this` never runs on a destroyed object.
+///
+/// What counts as "through the scope": the requests of request() / get() / …,
+/// with their per-request callbacks (on_response, on_data, progress,
+/// validate_status, transform_request / transform_response), and the callbacks
+/// of then() / catch_error() / guard(). A continuation attached to a future
+/// with the future's own then() is not the scope's.
+///
+/// Where the destructor may run (it never deadlocks):
+/// - on any thread, the engine thread of a client included: it waits only for
+///   the scope's callbacks running on *other* threads (the ones queued behind
+///   it on its own thread will not run);
+/// - inside one of the scope's own callbacks: it waits for all the others,
+///   not for the one it runs in (which goes on after the destructor returns);
+/// - a scope's callback must not wait for another thread that is itself
+///   destroying the same scope (that is a cycle no library can break).
+///
+/// abort() aborts the scope's signal but keeps the scope open: the requests
+/// fail (Canceled) and their continuations still run, so an on_error can clean
+/// up. Only destruction closes it.
+///
+/// Nesting: a child scope (Scope child(parent)) aborts when the parent aborts,
+/// and the parent's destruction waits for the child's callbacks too (and
+/// refuses new ones). A child's destruction or abort leaves the parent alone.
+/// A scope may also hang under any AbortSignal (Scope s(signal)).
+///
+/// Deadlines: a scope may carry a steady_clock deadline (a child's is the
+/// earlier of its own and its parent's). Each request started through it gets
+/// at most the time that remains (RequestConfig::scope_deadline); when that
+/// runs out the request fails with "scope deadline exceeded" (see
+/// docs/patterns.md, "Deadlines").
 #pragma once
 
 #include <atomic>

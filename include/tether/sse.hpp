@@ -1,13 +1,14 @@
-// EventSource: server-sent events (the browser's EventSource, for C++), on a
-// Client's streaming path. It connects, parses text/event-stream, hands each
-// event to on_event, and reconnects after a drop (sending Last-Event-ID, after
-// the server's `retry:` delay) until the stream ends for good.
-//
-// Threads: on_open, on_event and on_error run on the client's engine thread,
-// one at a time and never under an internal lock; keep them short. What they
-// throw ends the stream with that error (no reconnection). close(), the
-// accessors and the destructor may be called from any thread, callbacks
-// included.
+/// \file
+/// EventSource: server-sent events (the browser's EventSource, for C++), on a
+/// Client's streaming path. It connects, parses text/event-stream, hands each
+/// event to on_event, and reconnects after a drop (sending Last-Event-ID, after
+/// the server's `retry:` delay) until the stream ends for good.
+///
+/// Threads: on_open, on_event and on_error run on the client's engine thread,
+/// one at a time and never under an internal lock; keep them short. What they
+/// throw ends the stream with that error (no reconnection). close(), the
+/// accessors and the destructor may be called from any thread, callbacks
+/// included.
 #pragma once
 
 #include <chrono>

@@ -1,9 +1,10 @@
-// SseParser: the WHATWG "text/event-stream" parser, on its own. EventSource
-// (tether/sse.hpp) uses it; use it directly on any byte stream that carries
-// server-sent events (an on_data of a POST, as LLM APIs stream, a file, a test).
-//
-// Pure and single-threaded: feed() it bytes in any split; it calls back, on the
-// calling thread, each event as its blank line arrives.
+/// \file
+/// SseParser: the WHATWG "text/event-stream" parser, on its own. EventSource
+/// (tether/sse.hpp) uses it; use it directly on any byte stream that carries
+/// server-sent events (an on_data of a POST, as LLM APIs stream, a file, a test).
+///
+/// Pure and single-threaded: feed() it bytes in any split; it calls back, on the
+/// calling thread, each event as its blank line arrives.
 #pragma once
 
 #include <chrono>

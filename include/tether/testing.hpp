@@ -1,24 +1,25 @@
-// tether::testing: a mock transport for users' own tests (like httpx's
-// MockTransport, axios-mock-adapter or nock). Plugged into a Client through
-// ClientOptions::transport, it replaces only the moving of bytes: defaults,
-// interceptors, retries, validate_status, decoding, futures and continuations
-// (on the client's engine thread) run as they do over the network.
-//
-//   auto mock = tether::testing::MockTransport::create();
-//   mock->on({.method = "GET", .url = "http://api.test/users"},
-//            tether::testing::Reply::json(200, {{"id", 1}}));
-//   tether::Client client({}, {.transport = mock});
-//
-// Rules are tried in the order they were added; the first that matches (and
-// is not used up) answers. A request no rule matches fails with ERR_NETWORK
-// naming it. Aborts and timeouts behave as with the real engine: a pending
-// answer (a delay, or never) is dropped by an abort (the future settles
-// Canceled at once) and fails at the request's timeout or idle_timeout.
-//
-// Thread-safe: rules may be added and the record read from any thread while
-// requests run. User callbacks (a predicate, a responder) run outside the
-// mock's lock, on the client's engine thread; what they throw becomes that
-// request's error.
+/// \file
+/// tether::testing: a mock transport for users' own tests (like httpx's
+/// MockTransport, axios-mock-adapter or nock). Plugged into a Client through
+/// ClientOptions::transport, it replaces only the moving of bytes: defaults,
+/// interceptors, retries, validate_status, decoding, futures and continuations
+/// (on the client's engine thread) run as they do over the network.
+///
+///   auto mock = tether::testing::MockTransport::create();
+///   mock->on({.method = "GET", .url = "http://api.test/users"},
+///            tether::testing::Reply::json(200, {{"id", 1}}));
+///   tether::Client client({}, {.transport = mock});
+///
+/// Rules are tried in the order they were added; the first that matches (and
+/// is not used up) answers. A request no rule matches fails with ERR_NETWORK
+/// naming it. Aborts and timeouts behave as with the real engine: a pending
+/// answer (a delay, or never) is dropped by an abort (the future settles
+/// Canceled at once) and fails at the request's timeout or idle_timeout.
+///
+/// Thread-safe: rules may be added and the record read from any thread while
+/// requests run. User callbacks (a predicate, a responder) run outside the
+/// mock's lock, on the client's engine thread; what they throw becomes that
+/// request's error.
 #pragma once
 
 #include <chrono>

@@ -1,5 +1,6 @@
-// Tether: an HTTP client for C++20 whose core is cancellation.
-// The umbrella header: everything public.
+/// \file
+/// Tether: an HTTP client for C++20 whose core is cancellation.
+/// The umbrella header: everything public.
 #pragma once
 
 #include "tether/abort.hpp"           // IWYU pragma: export

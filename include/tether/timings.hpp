@@ -1,6 +1,7 @@
-// TransferInfo: what the network did for one request — curl's timings, the
-// bytes each way and whether the connection was reused. Every Response and
-// Error carries one.
+/// \file
+/// TransferInfo: what the network did for one request — curl's timings, the
+/// bytes each way and whether the connection was reused. Every Response and
+/// Error carries one.
 #pragma once
 
 #include <chrono>
