@@ -1,15 +1,16 @@
-// Combinators over futures of one type, as Promise.all / allSettled / any.
-//
-// They consume the futures and do not cancel the ones still running when the
-// result is known: share one AbortController's signal between the requests
-// and abort it when you are done (docs/async.md shows how). The inputs may
-// settle on different threads; the result's continuations run on the executor
-// the first input future has when the combinator is called (the default
-// executor for an empty vector). A coroutine's future changes executor with
-// each co_await, so for one in front this is the executor it waits on at the
-// call, not necessarily the one it finishes on.
-// A future in the vector that has no state (moved from, consumed) fails the
-// result with ERR_BAD_OPTION_VALUE and consumes none of the others.
+/// \file
+/// Combinators over futures of one type, as Promise.all / allSettled / any.
+///
+/// They consume the futures and do not cancel the ones still running when the
+/// result is known: share one AbortController's signal between the requests
+/// and abort it when you are done (docs/async.md shows how). The inputs may
+/// settle on different threads; the result's continuations run on the executor
+/// the first input future has when the combinator is called (the default
+/// executor for an empty vector). A coroutine's future changes executor with
+/// each co_await, so for one in front this is the executor it waits on at the
+/// call, not necessarily the one it finishes on.
+/// A future in the vector that has no state (moved from, consumed) fails the
+/// result with ERR_BAD_OPTION_VALUE and consumes none of the others.
 #pragma once
 
 #include <cstddef>
@@ -66,8 +67,8 @@ void on_each_outcome(std::vector<Future<T>>& fs, F on_outcome) {
 
 }  // namespace detail
 
-// Every value in the order of `fs` (Future<void> for futures of void), or the
-// first error to arrive. An empty vector gives an empty vector.
+/// Every value in the order of `fs` (Future<void> for futures of void), or the
+/// first error to arrive. An empty vector gives an empty vector.
 template <class T>
 Future<detail::AllValues<T>> when_all(std::vector<Future<T>> fs) {
   using V = detail::AllValues<T>;
@@ -110,8 +111,8 @@ Future<detail::AllValues<T>> when_all(std::vector<Future<T>> fs) {
   return out;
 }
 
-// Every outcome in the order of `fs`; never fails (but for a future without
-// state in the vector). An empty vector gives an empty vector.
+/// Every outcome in the order of `fs`; never fails (but for a future without
+/// state in the vector). An empty vector gives an empty vector.
 template <class T>
 Future<std::vector<Result<T>>> all_settled(std::vector<Future<T>> fs) {
   using V = std::vector<Result<T>>;
@@ -143,9 +144,9 @@ Future<std::vector<Result<T>>> all_settled(std::vector<Future<T>> fs) {
   return out;
 }
 
-// The first value to arrive. Fails only when every future failed, then with
-// the error of the first future in `fs`; an empty vector fails at once
-// (ERR_BAD_OPTION_VALUE), as there is no value to wait for.
+/// The first value to arrive. Fails only when every future failed, then with
+/// the error of the first future in `fs`; an empty vector fails at once
+/// (ERR_BAD_OPTION_VALUE), as there is no value to wait for.
 template <class T>
 Future<T> when_any(std::vector<Future<T>> fs) {
   if (fs.empty()) {

@@ -1,9 +1,10 @@
-// ConfigBuilder: a RequestConfig built by name, in any order.
-//
-//   client.get(url, tether::config().timeout(5s).header("X-Key", "v").signal(s));
-//
-// Designated initializers ({.timeout = 5s}) stay the other way; they must
-// follow the fields' order, which this does not.
+/// \file
+/// ConfigBuilder: a RequestConfig built by name, in any order.
+///
+///   client.get(url, tether::config().timeout(5s).header("X-Key", "v").signal(s));
+///
+/// Designated initializers ({.timeout = 5s}) stay the other way; they must
+/// follow the fields' order, which this does not.
 #pragma once
 
 #include <chrono>
@@ -17,27 +18,35 @@
 
 namespace tether {
 
+/// A RequestConfig built by name, in any order (designated initializers must
+/// follow the fields' order): `client.get(url, tether::config().timeout(5s))`.
 class ConfigBuilder {
  public:
+  /// Starts from an empty RequestConfig.
   ConfigBuilder() = default;
-  // Starts from `base` (e.g. client.defaults()).
+  /// Starts from `base` (e.g. client.defaults()).
   explicit ConfigBuilder(RequestConfig base) : config_(std::move(base)) {}
 
-  // The config built: passes wherever a RequestConfig is taken.
+  /// The config built: passes wherever a RequestConfig is taken.
+  ///@{
   operator RequestConfig() const& { return config_; }
   operator RequestConfig() && { return std::move(config_); }
   const RequestConfig& get() const noexcept { return config_; }
+  ///@}
 
+  /// Each sets the RequestConfig field of the same name (see there) and
+  /// returns this builder.
+  ///@{
   ConfigBuilder& method(std::string m) { return set(config_.method, std::move(m)); }
   ConfigBuilder& url(std::string u) { return set(config_.url, std::move(u)); }
   ConfigBuilder& base_url(std::string u) { return set(config_.base_url, std::move(u)); }
-  // One header, replacing one of the same name (case-insensitive).
+  /// One header, replacing one of the same name (case-insensitive).
   ConfigBuilder& header(std::string name, std::string value) {
     config_.headers.set(std::move(name), std::move(value));
     return *this;
   }
   ConfigBuilder& headers(Headers h) { return set(config_.headers, std::move(h)); }
-  // One query parameter (a JSON value: text, a number, an array...).
+  /// One query parameter (a JSON value: text, a number, an array...).
   ConfigBuilder& param(std::string name, nlohmann::json value) {
     config_.params.set(std::move(name), std::move(value));
     return *this;
@@ -74,7 +83,7 @@ class ConfigBuilder {
   ConfigBuilder& clarify_timeout_error(bool on = true) {
     return set(config_.transitional.clarify_timeout_error, on);
   }
-  // Appends one transform (they run in the order given).
+  /// Appends one transform (they run in the order given).
   ConfigBuilder& transform_request(std::function<Body(Body, Headers&)> fn) {
     config_.transform_request.push_back(std::move(fn));
     return *this;
@@ -86,7 +95,7 @@ class ConfigBuilder {
   ConfigBuilder& allow_absolute_urls(bool on = true) {
     return set(config_.allow_absolute_urls, on);
   }
-  // A default header for one method ("post", "get"...), as axios' headers.post.
+  /// A default header for one method ("post", "get"...), as axios' headers.post.
   ConfigBuilder& method_header(std::string method, std::string name, std::string value) {
     config_.method_headers[std::move(method)].set(std::move(name), std::move(value));
     return *this;
@@ -106,12 +115,13 @@ class ConfigBuilder {
   ConfigBuilder& tls(TlsOptions t) { return set(config_.tls, std::move(t)); }
   ConfigBuilder& params_array_format(ArrayFormat f) { return set(config_.params_array_format, f); }
   ConfigBuilder& retry(RetryPolicy p) { return set(config_.retry, std::move(p)); }
-  // Retries with the default policy but this many tries after the first.
+  /// Retries with the default policy but this many tries after the first.
   ConfigBuilder& retries(int n) {
     RetryPolicy p = config_.retry.value_or(RetryPolicy{});
     p.retries = n;
     return set(config_.retry, std::move(p));
   }
+  ///@}
 
  private:
   template <class Field, class Value>
@@ -122,7 +132,7 @@ class ConfigBuilder {
   RequestConfig config_{};
 };
 
-// Starts a ConfigBuilder: tether::config().timeout(5s).header("A", "b").
+/// Starts a ConfigBuilder: tether::config().timeout(5s).header("A", "b").
 inline ConfigBuilder config() {
   return ConfigBuilder();
 }

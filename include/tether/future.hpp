@@ -1,13 +1,14 @@
-// Future<T>: one request's outcome, settled exactly once with a value or a
-// tether::Error. Usable blocking (get), with continuations (then / catch_error)
-// and with co_await; a function returning Future<T> may be a coroutine
-// (tether/coroutine.hpp), and when_all / all_settled / when_any combine
-// futures (tether/combinators.hpp). Both are included at the end of this file.
-//
-// Where callbacks run: never inside the call that settles the future nor inside
-// then(); continuations and coroutine resumptions are posted to the future's
-// executor (the engine thread of the client that made the request), also when
-// attached after settlement. No internal lock is held while they run.
+/// \file
+/// Future<T>: one request's outcome, settled exactly once with a value or a
+/// tether::Error. Usable blocking (get), with continuations (then / catch_error)
+/// and with co_await; a function returning Future<T> may be a coroutine
+/// (tether/coroutine.hpp), and when_all / all_settled / when_any combine
+/// futures (tether/combinators.hpp). Both are included at the end of this file.
+///
+/// Where callbacks run: never inside the call that settles the future nor inside
+/// then(); continuations and coroutine resumptions are posted to the future's
+/// executor (the engine thread of the client that made the request), also when
+/// attached after settlement. No internal lock is held while they run.
 #pragma once
 
 #include <chrono>
@@ -74,28 +75,36 @@ std::function<void()> make_task(F&& f) {
 [[noreturn]] void throw_future_misuse(const char* what);
 }  // namespace detail
 
-// The outcome of a Future: a value (nothing, for T = void) or an Error.
+/// The outcome of a Future: a value (nothing, for T = void) or an Error.
 template <class T>
 class Result {
  public:
+  /// A failed outcome.
   Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}
+  /// A value.
   Result(detail::Stored<T> value) requires(!std::is_void_v<T>)
       : v_(std::in_place_index<0>, std::move(value)) {}
-  // The value built in place (saves a move of a large T).
+  /// The value built in place (saves a move of a large T).
   template <class... A>
   explicit Result(std::in_place_t, A&&... args) requires(!std::is_void_v<T>)
       : v_(std::in_place_index<0>, std::forward<A>(args)...) {}
+  /// Success, for T = void.
   Result() requires std::is_void_v<T> : v_(std::in_place_index<0>) {}
 
+  /// True for a value, false for an Error.
+  ///@{
   bool has_value() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
+  ///@}
 
-  // The value; throws the error if there is none.
+  /// The value; throws the error if there is none.
+  ///@{
   decltype(auto) value() & { return get_value(*this); }
   decltype(auto) value() const& { return get_value(*this); }
   decltype(auto) value() && { return get_value(std::move(*this)); }
+  ///@}
 
-  // The error; throws Error(BadOptionValue) if there is a value instead.
+  /// The error; throws Error(BadOptionValue) if there is a value instead.
   const Error& error() const {
     if (has_value()) detail::throw_future_misuse("Result::error() called on a value");
     return std::get<1>(v_);
@@ -245,11 +254,15 @@ struct callback_result<void, PassValue> {
 
 }  // namespace detail
 
+/// The producing side of a Future<T>: settles it once, from any thread.
 template <class T>
 class Promise {
  public:
+  /// A promise whose future's continuations run on `executor`.
   explicit Promise(std::shared_ptr<Executor> executor = default_executor())
       : state_(std::make_shared<detail::FutureState<T>>(std::move(executor))) {}
+  /// Moves the promise; assigning over an unsettled one breaks its future first.
+  ///@{
   Promise(Promise&&) noexcept = default;
   Promise& operator=(Promise&& other) noexcept {
     if (this != &other) {
@@ -259,20 +272,23 @@ class Promise {
     }
     return *this;
   }
+  ///@}
   Promise(const Promise&) = delete;
   Promise& operator=(const Promise&) = delete;
-  // A promise dropped unsettled settles its future with an Error, so no
-  // waiter hangs.
+  /// A promise dropped unsettled settles its future with an Error, so no
+  /// waiter hangs.
   ~Promise() { break_if_unsettled(); }
 
-  // The one Future of this promise; a second call throws Error(BadOptionValue).
+  /// The one Future of this promise; a second call throws Error(BadOptionValue).
   Future<T> get_future() {
     if (!state_ || future_taken_) detail::throw_future_misuse("Promise::get_future() called twice");
     future_taken_ = true;
     return Future<T>(state_);
   }
 
-  // Each returns true only for the call that settled.
+  /// Each settles the future with a value, an error or an outcome, and
+  /// returns true only for the call that settled.
+  ///@{
   template <class U = detail::Stored<T>>
   bool set_value(U&& value) requires(!std::is_void_v<T>) {
     return state_ && state_->settle(std::in_place, std::forward<U>(value));
@@ -280,6 +296,8 @@ class Promise {
   bool set_value() requires std::is_void_v<T> { return state_ && state_->settle(); }
   bool set_error(Error error) { return state_ && state_->settle(std::move(error)); }
   bool settle(Result<T> outcome) { return state_ && state_->settle(std::move(outcome)); }
+  ///@}
+  /// True once the future has its outcome.
   bool settled() const { return state_ && state_->ready(); }
 
  private:
@@ -293,68 +311,79 @@ class Promise {
   bool future_taken_ = false;
 };
 
+/// One request's outcome, settled exactly once with a value or a tether::Error.
+/// Use it blocking (get), with continuations (then / catch_error) or with
+/// co_await. Continuations run on the future's executor, never inside the call
+/// that settles it nor inside then(), and no internal lock is held while they run.
 template <class T>
 class Future {
  public:
-  using value_type = T;
-  // A function returning Future<T> may be a coroutine (tether/coroutine.hpp).
+  using value_type = T;  ///< the value's type
+  /// A function returning Future<T> may be a coroutine (tether/coroutine.hpp).
   using promise_type = detail::FuturePromise<T>;
 
-  Future() noexcept = default;  // no state: valid() is false
+  Future() noexcept = default;  ///< no state: valid() is false
+  /// Move-only: one consumer.
+  ///@{
   Future(Future&&) noexcept = default;
   Future& operator=(Future&&) noexcept = default;
+  ///@}
   Future(const Future&) = delete;
   Future& operator=(const Future&) = delete;
 
-  // False once consumed by get(), result(), then(), catch_error() or co_await.
+  /// False once consumed by get(), result(), then(), catch_error() or co_await.
   bool valid() const noexcept { return state_ != nullptr; }
+  /// True once settled (never blocks).
   bool ready() const { return state_ && state_->ready(); }
+  /// Blocks until settled or `d` has passed; true if settled.
   template <class Rep, class Period>
   bool wait_for(const std::chrono::duration<Rep, Period>& d) const {
     return require_state().wait_for(d);
   }
-  // Blocks until settled. On the executor's own thread, throws
-  // Error(BadOptionValue) instead of deadlocking.
+  /// Blocks until settled. On the executor's own thread, throws
+  /// Error(BadOptionValue) instead of deadlocking.
   void wait() const { require_state().wait(); }
 
-  // Blocks, then returns the value or throws the Error. Consumes the future.
+  /// Blocks, then returns the value or throws the Error. Consumes the future.
   T get() { return result().value(); }
-  // Blocks, then returns the outcome without throwing. Consumes the future.
+  /// Blocks, then returns the outcome without throwing. Consumes the future.
   Result<T> result() {
     wait();
     return std::exchange(state_, nullptr)->take();
   }
 
-  // A Future of on_value(value) (on_value() for Future<void>); an error skips
-  // on_value and flows on. If on_value returns a Future, the result is that
-  // Future's outcome. An exception thrown by on_value becomes the error.
+  /// A Future of on_value(value) (on_value() for Future<void>); an error skips
+  /// on_value and flows on. If on_value returns a Future, the result is that
+  /// Future's outcome. An exception thrown by on_value becomes the error.
   template <class F>
   auto then(F&& on_value) {
     return chain(std::forward<F>(on_value), detail::PassError{});
   }
-  // As then(on_value), with on_error(const Error&) handling an error instead;
-  // both must return the same type.
+  /// As then(on_value), with on_error(const Error&) handling an error instead;
+  /// both must return the same type.
   template <class F, class G>
   auto then(F&& on_value, G&& on_error) {
     return chain(std::forward<F>(on_value), std::forward<G>(on_error));
   }
-  // Recovers from an error: on_error(const Error&) returns a T (or Future<T>),
-  // or throws. A value flows on untouched.
+  /// Recovers from an error: on_error(const Error&) returns a T (or Future<T>),
+  /// or throws. A value flows on untouched.
   template <class G>
   Future<T> catch_error(G&& on_error) {
     return chain(detail::PassValue{}, std::forward<G>(on_error));
   }
 
-  // co_await from any coroutine: suspends until settled, then resumes on the
-  // executor's thread (also when already settled), giving the value or
-  // throwing the Error.
+  /// co_await from any coroutine: suspends until settled, then resumes on the
+  /// executor's thread (also when already settled), giving the value or
+  /// throwing the Error.
+  ///@{
   auto operator co_await() && { return Awaiter{std::exchange(state_, nullptr)}; }
   auto operator co_await() & { return Awaiter{std::exchange(state_, nullptr)}; }
+  ///@}
 
-  // Where this future's continuations run.
+  /// Where this future's continuations run.
   std::shared_ptr<Executor> executor() const { return require_state().executor(); }
 
-  // Settles `promise` with this future's outcome once it has one.
+  /// Settles `promise` with this future's outcome once it has one.
   void forward_to(Promise<T>&& promise) {
     auto state = take_state();
     state->on_settled(
@@ -415,8 +444,8 @@ class Future {
 
   struct Awaiter {
     std::shared_ptr<detail::FutureState<T>> state;
-    // Always suspends, so the coroutine resumes on the executor even when the
-    // future is already settled: code after co_await runs on one known thread.
+    /// Always suspends, so the coroutine resumes on the executor even when the
+    /// future is already settled: code after co_await runs on one known thread.
     bool await_ready() const noexcept { return false; }
     template <class P>
     void await_suspend(std::coroutine_handle<P> handle) {
@@ -434,7 +463,8 @@ class Future {
   std::shared_ptr<detail::FutureState<T>> state_;
 };
 
-// A Future that is already settled with `value` / `error`.
+/// A Future that is already settled with `value` / `error`.
+///@{
 template <class T>
 Future<std::decay_t<T>> make_ready_future(T&& value,
                                           std::shared_ptr<Executor> ex = default_executor()) {
@@ -453,6 +483,7 @@ Future<T> make_error_future(Error error, std::shared_ptr<Executor> ex = default_
   p.set_error(std::move(error));
   return p.get_future();
 }
+///@}
 
 }  // namespace tether
 

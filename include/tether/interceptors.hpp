@@ -1,10 +1,11 @@
-// Interceptors: axios' interceptors.request / interceptors.response.
-//
-// Request interceptors run last-added-first, response interceptors
-// first-added-first (axios' order). Each may return its value or a Future of
-// it, or throw to reject. They run on the client's engine thread, never inside
-// request(). use() returns an id for eject(); use, eject and clear may be
-// called from any thread and affect requests started afterwards.
+/// \file
+/// Interceptors: axios' interceptors.request / interceptors.response.
+///
+/// Request interceptors run last-added-first, response interceptors
+/// first-added-first (axios' order). Each may return its value or a Future of
+/// it, or throw to reject. They run on the client's engine thread, never inside
+/// request(). use() returns an id for eject(); use, eject and clear may be
+/// called from any thread and affect requests started afterwards.
 #pragma once
 
 #include <cstddef>
@@ -50,12 +51,14 @@ std::function<Step<T>(A...)> erase_step(F&& f) {
 }
 }  // namespace detail
 
+/// A client's list of request or response interceptors. Every member may be
+/// called from any thread; changes affect requests started afterwards.
 template <class Entry>
 class InterceptorList {
  public:
-  using Id = std::size_t;
+  using Id = std::size_t;  ///< what use() returns, for eject()
 
-  // axios' eject: the interceptor no longer runs for requests started later.
+  /// axios' eject: the interceptor no longer runs for requests started later.
   bool eject(Id id) {
     std::lock_guard lock(mu_);
     for (auto it = entries_.begin(); it != entries_.end(); ++it) {
@@ -66,15 +69,17 @@ class InterceptorList {
     }
     return false;
   }
+  /// Ejects every interceptor.
   void clear() {
     std::lock_guard lock(mu_);
     entries_.clear();
   }
+  /// How many interceptors are in the list.
   std::size_t size() const {
     std::lock_guard lock(mu_);
     return entries_.size();
   }
-  // The interceptors now, in registration order (what a request runs).
+  /// The interceptors now, in registration order (what a request runs).
   std::vector<std::shared_ptr<const Entry>> snapshot() const {
     std::lock_guard lock(mu_);
     std::vector<std::shared_ptr<const Entry>> out;
@@ -84,6 +89,7 @@ class InterceptorList {
   }
 
  protected:
+  /// Appends an interceptor; returns its id.
   Id add(Entry entry) {
     std::lock_guard lock(mu_);
     Id id = next_id_++;
@@ -97,20 +103,25 @@ class InterceptorList {
   Id next_id_ = 0;
 };
 
+/// One request interceptor, as RequestInterceptors::use stores it.
 struct RequestInterceptor {
+  /// Returns the config to send (or a Future of it); empty: pass through.
   std::function<detail::Step<RequestConfig>(RequestConfig)> on_value{};
-  std::function<bool(const RequestConfig&)> run_when{};  // empty: always
+  std::function<bool(const RequestConfig&)> run_when{};  ///< empty: always
 };
 
+/// One response interceptor, as ResponseInterceptors::use stores it.
 struct ResponseInterceptor {
-  std::function<detail::Step<Response>(Response)> on_value{};      // empty: pass through
-  std::function<detail::Step<Response>(const Error&)> on_error{};  // empty: pass through
+  std::function<detail::Step<Response>(Response)> on_value{};      ///< empty: pass through
+  std::function<detail::Step<Response>(const Error&)> on_error{};  ///< empty: pass through
 };
 
+/// axios' interceptors.request: run last-added-first on the engine thread,
+/// never inside request(); each may return its value, a Future of it, or throw.
 class RequestInterceptors : public InterceptorList<RequestInterceptor> {
  public:
-  // fn(RequestConfig) returns a RequestConfig or a Future<RequestConfig>.
-  // run_when(config) false skips it for that request.
+  /// fn(RequestConfig) returns a RequestConfig or a Future<RequestConfig>.
+  /// run_when(config) false skips it for that request.
   template <class F>
   Id use(F&& fn, std::function<bool(const RequestConfig&)> run_when = {}) {
     return add(
@@ -119,15 +130,17 @@ class RequestInterceptors : public InterceptorList<RequestInterceptor> {
   }
 };
 
+/// axios' interceptors.response: run first-added-first on the engine thread;
+/// each may return a Response, a Future of one, or throw to reject.
 class ResponseInterceptors : public InterceptorList<ResponseInterceptor> {
  public:
-  // on_value(Response) and on_error(const Error&) each return a Response or a
-  // Future<Response> (on_error recovers), or throw to reject.
+  /// on_value(Response) and on_error(const Error&) each return a Response or a
+  /// Future<Response> (on_error recovers), or throw to reject.
   template <class F>
   Id use(F&& on_value) {
     return use(std::forward<F>(on_value), nullptr);
   }
-  // Either may be nullptr (axios' use(null, onRejected)).
+  /// Either may be nullptr (axios' use(null, onRejected)).
   template <class F, class G>
   Id use(F&& on_value, G&& on_error) {
     ResponseInterceptor entry;
@@ -137,9 +150,10 @@ class ResponseInterceptors : public InterceptorList<ResponseInterceptor> {
   }
 };
 
+/// A client's interceptors (axios' instance.interceptors).
 struct Interceptors {
-  RequestInterceptors request{};
-  ResponseInterceptors response{};
+  RequestInterceptors request{};    ///< run before a request is sent
+  ResponseInterceptors response{};  ///< run on its response or error
 };
 
 }  // namespace tether

@@ -1,5 +1,6 @@
-// Tether: an HTTP client for C++20 whose core is cancellation.
-// The umbrella header: everything public.
+/// \file
+/// Tether: an HTTP client for C++20 whose core is cancellation.
+/// The umbrella header: everything public.
 #pragma once
 
 #include "tether/abort.hpp"           // IWYU pragma: export
@@ -26,3 +27,12 @@
 #include "tether/sse.hpp"             // IWYU pragma: export
 #include "tether/sse_parser.hpp"      // IWYU pragma: export
 #include "tether/timings.hpp"         // IWYU pragma: export
+
+/// \mainpage Tether API reference
+/// An HTTP client for C++20 whose core is cancellation (axios and fetch with
+/// AbortController, for C++). Start at tether::Client, tether::RequestConfig,
+/// tether::AbortController and tether::Future; the guide is in docs/.
+
+/// \namespace tether
+/// Tether's public API: an HTTP client for C++20 whose core is cancellation.
+/// Names under tether::detail are internal and may change at any time.
