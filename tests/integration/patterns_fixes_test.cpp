@@ -366,7 +366,9 @@ TEST(QueueFix, TheHookHearsTheQueueAndTheTransferCountsItsTime) {
                                     EventKind::Finished}));
   std::lock_guard lock(recorder.mu);
   for (const auto& h : recorder.heard) {
-    if (h.id == id && h.kind == EventKind::Finished) EXPECT_GE(h.queued, 200ms);
+    if (h.id == id && h.kind == EventKind::Finished) {
+      EXPECT_GE(h.queued, 200ms);
+    }
   }
 }
 
