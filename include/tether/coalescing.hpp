@@ -13,8 +13,10 @@ namespace tether {
 struct RequestConfig;
 
 /// ClientOptions::coalesce. Only GET, HEAD and OPTIONS requests without a body
-/// that do not stream (on_response, on_data, flow) nor report progress are
-/// coalesced. Each caller gets its own Future and its own copy of the
+/// that do not stream (on_response, on_data, flow) nor report progress, and
+/// that bring no callbacks of their own (validate_status, params_serializer,
+/// transforms set on the request, not inherited from the client's defaults),
+/// are coalesced. Each caller gets its own Future and its own copy of the
 /// Response (whose config is the caller's); one caller's abort settles only
 /// that caller (Canceled, at once); the transfer is aborted when the last
 /// caller aborts. A request that arrives after the transfer finished starts a

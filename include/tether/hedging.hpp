@@ -12,7 +12,9 @@ namespace tether {
 /// Per request (RequestConfig::hedge) or as a client default. Only GET, HEAD,
 /// OPTIONS, PUT and DELETE are hedged; for any other method (POST, PATCH…),
 /// and for a request that streams (on_response, on_data, flow) or reports
-/// progress, the policy is ignored: the request is sent once.
+/// progress, the policy is ignored: the request is sent once. The method is
+/// checked again after the request interceptors, per copy: an extra copy they
+/// made non-idempotent is not sent.
 struct HedgePolicy {
   /// Copies beyond the first, each sent `delay` after the one before while no
   /// copy has succeeded; 0 turns hedging off (e.g. to override a default).

@@ -2,6 +2,7 @@
 // steps of a request (merge, validate, dispatch, interceptors and retries).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -126,6 +127,11 @@ struct PreparedConfig {
   RequestConfig config;
   std::vector<std::string> default_header_names;
   int hedge_copy = 0;  // a hedged request's extra copy (1, 2, …): its events say so
+  // Hedging and coalescing fixes (issue 14): told when the first try leaves
+  // for the engine (a hedge's delay runs from then), and whether the request
+  // brought callbacks of its own (then it never shares a coalesced transfer).
+  std::function<void()> on_dispatched{};
+  bool own_callbacks = false;
 };
 PreparedConfig prepare_config(const RequestConfig& defaults, RequestConfig&& config);
 

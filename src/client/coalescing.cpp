@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "client/client_core.hpp"
+#include "observe/request_events.hpp"
 
 namespace tether::detail {
 
@@ -16,6 +17,10 @@ struct CoalesceTable::Caller {
   std::optional<Promise<Response>> promise;
   AbortRegistration registration;
   std::shared_ptr<const RequestConfig> config;
+  // A follower's link to the event hook: its own Started and Finished (the
+  // leader's are the shared transfer's). Null: none.
+  std::shared_ptr<const RequestObserver> observer;
+  std::shared_ptr<Executor> executor;  // where its events are posted (the engine)
 
   // The promise, once: empty for the second taker.
   std::optional<Promise<Response>> take() {
@@ -60,6 +65,11 @@ bool coalescable(const RequestConfig& config) {
   return safe && config.data.empty() && !per_caller && !own_deadline;
 }
 
+bool has_own_callbacks(const RequestConfig& config) {
+  return config.validate_status || config.params_serializer || !config.transform_request.empty() ||
+         !config.transform_response.empty();
+}
+
 std::string coalesce_key(const RequestConfig& config, const CoalescePolicy& policy) {
   std::string key;
   append_field(key, config.method.empty() ? "GET" : config.method);
@@ -84,8 +94,12 @@ std::string coalesce_key(const RequestConfig& config, const CoalescePolicy& poli
 
 Future<Response> CoalesceTable::join(PreparedConfig&& prepared, const CoalescePolicy& policy,
                                      const std::shared_ptr<Executor>& executor,
-                                     const LaunchCopy& launch) {
-  if (!coalescable(prepared.config)) return launch(std::move(prepared));
+                                     const LaunchCopy& launch,
+                                     const std::shared_ptr<const EventHook>& hook) {
+  // A caller's own callbacks (scope-guarded, or its own code) are its
+  // business: a transfer shared with others would run them for everyone, after
+  // that caller has aborted or its scope has closed too.
+  if (prepared.own_callbacks || !coalescable(prepared.config)) return launch(std::move(prepared));
   std::string key;
   try {
     key = policy.key ? policy.key(prepared.config) : coalesce_key(prepared.config, policy);
@@ -116,6 +130,13 @@ Future<Response> CoalesceTable::join(PreparedConfig&& prepared, const CoalescePo
     flight = slot;
     flight->callers.push_back(caller);
     ++flight->attached;
+    if (!leader && hook) {
+      // Posted under the lock: the transfer's end, which posts its Finished,
+      // takes the lock first or after (posting runs no user code).
+      caller->observer = make_observer(hook, *own);
+      caller->executor = executor;
+      post_started(*executor, caller->observer);
+    }
   }
   if (leader) start(flight, std::move(prepared), launch);
 
@@ -161,6 +182,7 @@ void CoalesceTable::complete(const std::shared_ptr<Flight>& flight, Result<Respo
   for (auto& caller : callers) {
     auto promise = caller->take();
     if (!promise) continue;  // aborted first
+    if (caller->observer) post_ending(*caller->executor, caller->observer, ending_of(outcome), 0);
     if (outcome) {
       Response copy = outcome.value();
       copy.config = *caller->config;
@@ -190,7 +212,10 @@ void CoalesceTable::detach(const std::shared_ptr<Flight>& flight,
       flights_.erase(flight->key);
     }
   }
-  promise->set_error(canceled_for(reason, caller->config));
+  Error error = canceled_for(reason, caller->config);
+  if (caller->observer)
+    post_ending(*caller->executor, caller->observer, ending_of(error, &reason), 0);
+  promise->set_error(std::move(error));
   if (last) {
     try {
       flight->controller.abort({"AbortError", "every caller of the coalesced request aborted"});

@@ -10,6 +10,7 @@
 
 #include "client/hedging.hpp"
 #include "tether/coalescing.hpp"
+#include "tether/events.hpp"
 
 namespace tether::detail {
 
@@ -18,9 +19,12 @@ class CoalesceTable : public std::enable_shared_from_this<CoalesceTable> {
  public:
   // The request joins the transfer in flight for its key, or starts one with
   // `launch`; a request that cannot be coalesced (see tether/coalescing.hpp)
-  // is simply launched. `executor` is where the caller's future continues.
+  // is simply launched. `executor` is where the caller's future continues
+  // and, with the client's event `hook`, where a follower's own Started and
+  // Finished are heard.
   Future<Response> join(PreparedConfig&& prepared, const CoalescePolicy& policy,
-                        const std::shared_ptr<Executor>& executor, const LaunchCopy& launch);
+                        const std::shared_ptr<Executor>& executor, const LaunchCopy& launch,
+                        const std::shared_ptr<const EventHook>& hook);
 
   // For tests: transfers in flight.
   std::size_t in_flight() const;
@@ -35,7 +39,9 @@ class CoalesceTable : public std::enable_shared_from_this<CoalesceTable> {
   void detach(const std::shared_ptr<Flight>& flight, const std::shared_ptr<Caller>& caller,
               const AbortReason& reason);
 
-  mutable std::mutex mu_;  // the table and every flight's callers; nothing is called under it
+  // The table and every flight's callers; nothing is called under it but an
+  // engine post (a follower's Started).
+  mutable std::mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;
 };
 
@@ -43,5 +49,8 @@ class CoalesceTable : public std::enable_shared_from_this<CoalesceTable> {
 // coalesced whatever the key.
 std::string coalesce_key(const RequestConfig& config, const CoalescePolicy& policy);
 bool coalescable(const RequestConfig& config);
+// Whether a request (before the client's defaults are merged in) brings
+// callbacks of its own: a transfer shared with others must not run them.
+bool has_own_callbacks(const RequestConfig& config);
 
 }  // namespace tether::detail

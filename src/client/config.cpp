@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "client/client_core.hpp"
+#include "client/coalescing.hpp"
 #include "core/redact.hpp"
 #include "http/absolute_url.hpp"
 #include "http/upload.hpp"
@@ -239,6 +240,7 @@ PreparedConfig prepare_config(const RequestConfig& defaults, RequestConfig&& con
     }
   }
   config.headers = {};
+  prepared.own_callbacks = has_own_callbacks(config);  // (coalescing.cpp)
   prepared.config = merge_config(defaults, std::move(config));
   from_defaults.merge(own);
   prepared.config.headers = std::move(from_defaults);

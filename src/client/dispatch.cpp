@@ -133,14 +133,17 @@ void start_transfer(const std::shared_ptr<RequestState>& state,
 }
 
 void submit_transfer(const std::shared_ptr<RequestState>& state, std::uint64_t try_number,
-                     TransferSpec&& spec, std::chrono::milliseconds asked) {
+                     TransferSpec&& spec, std::chrono::milliseconds asked,
+                     std::chrono::microseconds queued) {
   const auto& engine = state->engine();
-  TransferId id =
-      engine->submit(std::move(spec), [state, try_number, asked](TransferOutcome&& outcome) {
-        if (asked.count() > 0) name_timeout(outcome, asked);
-        on_transfer_done(state, try_number, std::move(outcome));
-      });
-  if (!state->track_transfer(try_number, id)) engine->cancel(id);
+  TransferId id = engine->submit(std::move(spec),
+                                 [state, try_number, asked, queued](TransferOutcome&& outcome) {
+                                   if (asked.count() > 0) name_timeout(outcome, asked);
+                                   if (queued.count() > 0) add_queue_time(outcome, queued);
+                                   on_transfer_done(state, try_number, std::move(outcome));
+                                 });
+  if (!state->track_transfer(try_number, id)) return engine->cancel(id);
+  state->dispatched();  // a hedge's delay runs from here (hedging.cpp)
 }
 
 }  // namespace tether::detail

@@ -25,8 +25,11 @@ void start_transfer(const std::shared_ptr<RequestState>& state,
 // The try `try_number` (begun) goes to the engine now. `asked`, when set, is
 // the timeout the user gave (spec.timeout being what is left of it): a
 // timeout error names it.
+// `queued`: the time the try waited in the fair queue (TransferInfo::queued
+// counts it).
 void submit_transfer(const std::shared_ptr<RequestState>& state, std::uint64_t try_number,
-                     TransferSpec&& spec, std::chrono::milliseconds asked = {});
+                     TransferSpec&& spec, std::chrono::milliseconds asked = {},
+                     std::chrono::microseconds queued = {});
 
 // Fair queues (queued_dispatch.cpp): the try waits its turn in the state's
 // queue, then goes to the engine with what is left of its timeout; the
@@ -34,5 +37,7 @@ void submit_transfer(const std::shared_ptr<RequestState>& state, std::uint64_t t
 // (phase Queued).
 void queue_transfer(const std::shared_ptr<RequestState>& state, std::uint64_t try_number,
                     TransferSpec&& spec);
+// Adds the time a try waited in the fair queue to its outcome's TransferInfo.
+void add_queue_time(TransferOutcome& outcome, std::chrono::microseconds queued);
 
 }  // namespace tether::detail

@@ -49,13 +49,43 @@ class HedgeRun : public std::enable_shared_from_this<HedgeRun> {
       delay_ = state_->latencies.percentile(policy_.percentile, policy_.min_samples)
                    .value_or(policy_.delay);
     }
+    watch_caller();
     launch_copy();
     return future;
   }
 
  private:
-  // Starts the next copy (unless the request is settled) and schedules the
-  // one after it.
+  // The caller's abort settles the hedged request at once, on the aborting
+  // thread, as it settles any request: a Scope's close returns only after it.
+  void watch_caller() {
+    AbortSignal caller = request_signal(prepared_.config);
+    if (caller == AbortSignal{}) return;
+    std::weak_ptr<HedgeRun> weak = weak_from_this();
+    AbortRegistration registration = caller.on_abort([weak](const AbortReason& reason) {
+      if (auto self = weak.lock()) self->on_caller_abort(reason);
+    });
+    std::lock_guard lock(mu_);
+    if (!done_) registration_ = std::move(registration);
+    // (else released on return, after the lock)
+  }
+
+  void on_caller_abort(const AbortReason& reason) {
+    std::vector<AbortController> copies;
+    bool sent = false;
+    {
+      std::lock_guard lock(mu_);
+      sent = dispatched_;
+    }
+    if (!finish(copies)) return;
+    // Each copy has its own phase (the event hook tells them apart): the
+    // request says whether any was sent.
+    promise_.set_error(Error::canceled(reason).with_request(
+        prepared_.config, sent ? RequestPhase::AwaitHeaders : RequestPhase::Queued, sent));
+    abort_all(copies, -1, reason);
+  }
+
+  // Starts the next copy (unless the request is settled); the one after it is
+  // scheduled once this one has left for the engine (copy_dispatched).
   void launch_copy() {
     AbortController controller;
     int index = 0;
@@ -65,10 +95,13 @@ class HedgeRun : public std::enable_shared_from_this<HedgeRun> {
       index = launched_++;
       ++running_;
       controllers_.push_back(controller);
-      if (launched_ <= policy_.max_extra) schedule_next();
     }
     PreparedConfig copy = prepared_;
     copy.hedge_copy = index;
+    std::weak_ptr<HedgeRun> weak = weak_from_this();
+    copy.on_dispatched = [weak] {
+      if (auto self = weak.lock()) self->copy_dispatched();
+    };
     const AbortSignal& caller = copy.config.signal;
     copy.config.signal = caller == AbortSignal{} ? controller.signal()
                                                  : AbortSignal::any({caller, controller.signal()});
@@ -78,6 +111,14 @@ class HedgeRun : public std::enable_shared_from_this<HedgeRun> {
         .then(
             [self, index, started](Response r) { self->on_success(index, started, std::move(r)); },
             [self, index](const Error& e) { self->on_failure(index, e); });
+  }
+
+  // A copy left for the engine (a queue may have held it): the delay before
+  // the next copy runs from now.
+  void copy_dispatched() {
+    std::lock_guard lock(mu_);
+    dispatched_ = true;
+    if (!done_ && timer_ == 0 && launched_ <= policy_.max_extra) schedule_next();
   }
 
   // Under mu_. The timer thread only posts: the copy (and what user code it
@@ -102,12 +143,14 @@ class HedgeRun : public std::enable_shared_from_this<HedgeRun> {
   void on_success(int index, Clock::time_point started, Response response) {
     std::vector<AbortController> others;
     if (!finish(others)) return;
-    state_->budget->on_success();
+    // A copy that may retry refilled the client's retry budget itself
+    // (pipeline.cpp): a success refills it once.
+    if (!response.config.retry) state_->budget->on_success();
     state_->latencies.record(std::chrono::duration_cast<milliseconds>(Clock::now() - started));
     response.hedge_copy = index;
     response.config.signal = prepared_.config.signal;  // the caller's, not the copy's
     promise_.set_value(std::move(response));
-    abort_all(others, index, "hedge lost: another copy answered first");
+    abort_all(others, index, {"AbortError", "hedge lost: another copy answered first"});
   }
 
   // A failure settles the request when no other copy is running, or when it
@@ -121,31 +164,36 @@ class HedgeRun : public std::enable_shared_from_this<HedgeRun> {
     }
     if (!finish(others)) return;
     promise_.set_error(error);
-    abort_all(others, index, "hedged request settled");
+    abort_all(others, index, {"AbortError", "hedged request settled"});
   }
 
   // Marks the request settled; false if it already was. Hands back the
-  // copies' controllers and cancels the pending timer.
+  // copies' controllers, cancels the pending timer and leaves the caller's
+  // signal (from inside its callback too: that does not wait).
   bool finish(std::vector<AbortController>& controllers) {
     TimerService::Id timer = 0;
+    AbortRegistration registration;
     {
       std::lock_guard lock(mu_);
       if (done_) return false;
       done_ = true;
       controllers.swap(controllers_);
       timer = std::exchange(timer_, 0);
+      registration = std::move(registration_);
     }
     if (timer) TimerService::instance().cancel(timer);
+    registration.reset();
     return true;
   }
 
   // Every copy but `settled` (its signal stays as it was, in the config the
   // caller sees); the copies still running close their sockets.
-  static void abort_all(std::vector<AbortController>& controllers, int settled, const char* why) {
+  static void abort_all(std::vector<AbortController>& controllers, int settled,
+                        const AbortReason& why) {
     for (std::size_t i = 0; i < controllers.size(); ++i) {
       if (static_cast<int>(i) == settled) continue;
       try {
-        controllers[i].abort({"AbortError", why});
+        controllers[i].abort(why);
       } catch (...) {
         // Only internal callbacks hang on these signals; they do not throw
         // but bad_alloc, and every callback has run anyway.
@@ -167,6 +215,8 @@ class HedgeRun : public std::enable_shared_from_this<HedgeRun> {
   int running_ = 0;
   std::vector<AbortController> controllers_;
   TimerService::Id timer_ = 0;
+  bool dispatched_ = false;         // a copy has left for the engine
+  AbortRegistration registration_;  // on the caller's signal
 };
 
 }  // namespace
@@ -207,6 +257,13 @@ std::optional<milliseconds> LatencyWindow::percentile(double p, std::size_t min_
   auto nth = copy.begin() + static_cast<std::ptrdiff_t>(std::min(rank, copy.size() - 1));
   std::nth_element(copy.begin(), nth, copy.end());
   return *nth;
+}
+
+std::optional<Error> refuse_hedge_copy(const RequestConfig& config) {
+  if (idempotent(config.method)) return std::nullopt;
+  return Error(ErrorCode::BadOptionValue, "hedged copy not sent: a request interceptor made it a " +
+                                              config.method + " request, which is not idempotent")
+      .with_request(config, RequestPhase::Queued, false);
 }
 
 bool hedgeable(const RequestConfig& config) {

@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "tether/client_options.hpp"
+#include "tether/error.hpp"
 #include "tether/future.hpp"
 #include "tether/request.hpp"
 #include "tether/response.hpp"
@@ -79,6 +80,11 @@ using LaunchCopy = std::function<Future<Response>(PreparedConfig&&)>;
 // Whether `config` is hedged: a policy with copies, an idempotent method, and
 // nothing that a second copy would repeat to the user (streaming, progress).
 bool hedgeable(const RequestConfig& config);
+
+// An extra copy whose request interceptors made it non-idempotent (a GET
+// turned into a POST) is not sent: this Error, for that copy only. nullopt
+// when the copy may go.
+std::optional<Error> refuse_hedge_copy(const RequestConfig& config);
 
 // The hedged request: its first copy starts here, on the calling thread; the
 // later ones on `executor` (the engine thread). The future settles once, on

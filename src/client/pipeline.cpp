@@ -6,6 +6,7 @@
 #include "client/client_core.hpp"
 #include "client/decode.hpp"
 #include "client/dispatch.hpp"
+#include "client/hedging.hpp"
 #include "client/retry_policy.hpp"
 #include "http/upload.hpp"
 #include "patterns/deadline.hpp"
@@ -25,7 +26,8 @@ class Pipeline final : public RequestState {
                      std::move(prepared.default_header_names)),
         request_interceptors_(interceptors.request.snapshot()),
         response_interceptors_(interceptors.response.snapshot()),
-        budget_(std::move(budget)) {}
+        budget_(std::move(budget)),
+        hedge_copy_(prepared.hedge_copy) {}
 
   Future<Response> start(const AbortSignal& signal, const AbortSignal& closing) {
     Future<Response> future = this->future();
@@ -117,6 +119,10 @@ class Pipeline final : public RequestState {
     // An interceptor may have attached a signal or token (axios reads them
     // after the interceptors): it cancels the request too.
     if (!request_interceptors_.empty()) watch_also(request_signal(*config()));
+    // An extra copy of a hedged request goes only if it is still idempotent.
+    if (hedge_copy_ > 0) {
+      if (auto refused = refuse_hedge_copy(*config())) return finish(std::move(*refused));
+    }
     start_try();
   }
 
@@ -294,6 +300,7 @@ class Pipeline final : public RequestState {
   std::optional<Clock::time_point> deadline_;  // the whole-request timeout, across retries
   Limit bound_ = Limit::None;                  // what limits the try in flight
   const std::shared_ptr<RetryBudget> budget_;  // the client's; null: no budget
+  const int hedge_copy_;                       // a hedged request's extra copy: 1, 2, …
 };
 
 }  // namespace
@@ -312,6 +319,7 @@ Future<Response> run_request(const EngineOwner& owner, PreparedConfig&& prepared
     pipeline->use_queue(owner.queue);
     pipeline->observe(std::move(observer));
     pipeline->notify_started(prepared_hedge_copy);
+    pipeline->on_dispatched(std::move(prepared.on_dispatched));
     return pipeline->start(signal, owner.closing.signal());
   }
   // The plain request: one try, settled by the state itself. It never waits
@@ -324,6 +332,7 @@ Future<Response> run_request(const EngineOwner& owner, PreparedConfig&& prepared
   state->use_queue(owner.queue);
   state->observe(std::move(observer));
   state->notify_started(prepared_hedge_copy);
+  state->on_dispatched(std::move(prepared.on_dispatched));
   state->watch(signal, owner.queue ? owner.closing.signal() : AbortSignal{});
   if (!state->settled()) start_transfer(state);
   return future;

@@ -44,6 +44,7 @@ void RequestState::watch_also(const AbortSignal& signal) {
   std::lock_guard lock(mu_);
   if (settled()) return;  // released on return, outside the lock
   previous = std::exchange(late_registration_, std::move(registration));
+  late_watched_ = signal;
 }
 
 bool RequestState::enter(Stage next) noexcept {
@@ -118,8 +119,13 @@ void RequestState::release() {
   }
   if (timer) TimerService::instance().cancel(timer);
   if (transfer) engine_->cancel(transfer);
-  // After the cancel: the engine closes this socket before the next try's opens.
-  if (ticket) queue_->leave(*ticket);
+  // A running transfer keeps its slot until the engine has cancelled it (the
+  // engine runs its commands in order): the limit holds at the server.
+  if (ticket && transfer) {
+    engine_->post([queue = queue_, ticket] { queue->leave(*ticket); });
+  } else if (ticket) {
+    queue_->leave(*ticket);  // a waiting try leaves the queue at once
+  }
   // From inside its own callback this does not wait; from another thread it
   // waits for a callback that is running, which only finds the request settled.
   registration.reset();
@@ -184,7 +190,19 @@ bool RequestState::track_ticket(std::shared_ptr<QueueTicket> ticket) {
 
 std::optional<AbortReason> RequestState::pending_abort() const {
   std::lock_guard lock(mu_);
-  return watched_.reason();
+  if (auto reason = watched_.reason()) return reason;
+  return late_watched_.reason();  // an interceptor's signal cancels as the request's does
+}
+
+void RequestState::dispatched() {
+  if (!hook_pending_.exchange(false, std::memory_order_acq_rel)) return;
+  std::function<void()> hook;
+  {
+    std::lock_guard lock(mu_);
+    hook = std::move(dispatched_hook_);
+    dispatched_hook_ = nullptr;
+  }
+  if (hook) hook();
 }
 
 bool RequestState::track_timer(TimerService::Id id) {

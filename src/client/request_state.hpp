@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -109,6 +110,15 @@ class RequestState : public std::enable_shared_from_this<RequestState> {
   // for a hedged request's extra copy, Hedged right after it.
   void notify_started(int hedge_copy = 0);
 
+  // --- hedging (issue 14): told once when the first try leaves for the engine ---
+  void on_dispatched(std::function<void()> fn) {
+    const bool set = static_cast<bool>(fn);
+    dispatched_hook_ = std::move(fn);
+    hook_pending_.store(set, std::memory_order_release);
+  }
+  // Runs the hook set above, once (any thread; it runs no user code).
+  void dispatched();
+
  private:
   bool claim() noexcept { return stage_.exchange(Stage::Settled) != Stage::Settled; }
   void release();
@@ -132,6 +142,7 @@ class RequestState : public std::enable_shared_from_this<RequestState> {
   AbortRegistration closing_registration_;
   AbortSignal watched_;                  // the signal `registration_` is on
   AbortRegistration late_registration_;  // watch_also's
+  AbortSignal late_watched_;             // the signal `late_registration_` is on
   // Fair queues: the queue, set once before any try; the try's ticket (mu_).
   std::shared_ptr<RequestQueue> queue_;
   std::shared_ptr<QueueTicket> ticket_;
@@ -141,6 +152,9 @@ class RequestState : public std::enable_shared_from_this<RequestState> {
   // engine thread (posted there from any other).
   void notify_end(RequestEnding&& ending);
   std::shared_ptr<const RequestObserver> observer_;
+  // --- hedging: set before the first try; taken (mu_) by dispatched() ---
+  std::function<void()> dispatched_hook_;
+  std::atomic<bool> hook_pending_{false};  // the common path (no hook) takes no lock
 };
 
 }  // namespace tether::detail

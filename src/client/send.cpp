@@ -77,7 +77,7 @@ Future<Response> send_request(const ClientCore& core, PreparedConfig&& prepared)
   const EngineOwner& owner = *core.owner;
   if (owner.options.coalesce.enabled) {
     return owner.coalescing->join(std::move(prepared), owner.options.coalesce, owner.engine,
-                                  hedging_launcher(core));
+                                  hedging_launcher(core), owner.event_hook);
   }
   if (hedgeable(prepared.config)) {
     return run_hedged(owner.engine, owner.hedging, std::move(prepared), launcher(core));

@@ -51,7 +51,22 @@ void RequestState::notify_end(RequestEnding&& ending) {
     std::lock_guard lock(mu_);
     attempts = static_cast<int>(try_number_);
   }
-  auto events = [observer = observer_, attempts, time = std::chrono::steady_clock::now(),
+  post_ending(*engine_, observer_, std::move(ending), attempts);
+}
+
+void post_started(Executor& executor, std::shared_ptr<const RequestObserver> observer) {
+  executor.post([observer = std::move(observer), time = std::chrono::steady_clock::now()] {
+    RequestEvent started;
+    started.kind = EventKind::Started;
+    started.phase = RequestPhase::Queued;
+    started.time = time;
+    observer->emit(started);
+  });
+}
+
+void post_ending(Executor& executor, std::shared_ptr<const RequestObserver> observer,
+                 RequestEnding&& ending, int attempts) {
+  auto events = [observer = std::move(observer), attempts, time = std::chrono::steady_clock::now(),
                  ending = std::move(ending)] {
     if (ending.reason) {
       RequestEvent aborted;
@@ -74,7 +89,7 @@ void RequestState::notify_end(RequestEnding&& ending) {
   };
   // The Started post is ahead in the engine's queue: posting keeps the order
   // on every thread (an abort's thread does this one post, O(1)).
-  engine_->post(std::move(events));
+  executor.post(std::move(events));
 }
 
 }  // namespace tether::detail

@@ -23,4 +23,11 @@ RequestEnding ending_of(const Result<Response>& outcome);
 RequestEnding ending_of(const Response& response);
 RequestEnding ending_of(const Error& error, const AbortReason* reason = nullptr);
 
+// For a request without a RequestState of its own (a coalesced follower):
+// Started, and Aborted (for an abort) then Finished, posted to `executor` (the
+// client's engine, where the hook runs, in the order posted).
+void post_started(Executor& executor, std::shared_ptr<const RequestObserver> observer);
+void post_ending(Executor& executor, std::shared_ptr<const RequestObserver> observer,
+                 RequestEnding&& ending, int attempts);
+
 }  // namespace tether::detail

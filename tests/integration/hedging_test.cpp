@@ -59,17 +59,24 @@ TEST(Hedging, SecondCopyWinsAndTheLosersSocketIsClosed) {
   // A client default: every GET of this client is hedged.
   Client client(RequestConfig{.hedge = HedgePolicy{.max_extra = 1, .delay = 20ms}});
   // The first copy never answers; the hedge does, at once.
-  Response r = client.get(server.url("/hedge?key=win")).get();
+  tether::AbortController caller;
+  Response r =
+      client.get(server.url("/hedge?key=win"), RequestConfig{.signal = caller.signal()}).get();
   EXPECT_EQ(r.data.text(), "2");
   EXPECT_EQ(r.hedge_copy, 1);
-  EXPECT_FALSE(r.config.signal.aborted());  // the winner's own signal is left alone
+  // The loser is aborted through the hedge's own controller: the caller's
+  // signal is left alone, and the response carries it (not a copy's signal).
+  EXPECT_TRUE(r.config.signal == caller.signal());
+  EXPECT_FALSE(caller.signal().aborted());
   EXPECT_EQ(count_of(client, server, "win"), 2);
   // The loser (the first connection) is closed by the client, the winner's
   // connection stays for reuse.
   EXPECT_TRUE(wait_tagged(server, "hedge?key=win", [](const auto& conns) {
     return conns.size() == 2 && conns[0].client_closed.has_value();
   }));
-  EXPECT_FALSE(tagged(server, "hedge?key=win")[1].client_closed.has_value());
+  auto conns = tagged(server, "hedge?key=win");
+  ASSERT_EQ(conns.size(), 2u);
+  EXPECT_FALSE(conns[1].client_closed.has_value());
 }
 
 TEST(Hedging, NoCopyWhenTheFirstAnswersBeforeTheDelay) {
