@@ -4,6 +4,7 @@
 
 #include "abort/signal_state.hpp"
 #include "abort/timer_service.hpp"
+#include "core/batch_scope.hpp"
 #include "tether/error.hpp"
 
 namespace tether {
@@ -61,6 +62,9 @@ std::optional<AbortReason> SignalState::reason() const {
 bool SignalState::abort(AbortReason reason) {
   std::vector<std::shared_ptr<SignalState>> marked;
   if (!mark(reason, marked)) return false;
+  // The callbacks' requests each cancel a transfer: held on this thread and
+  // pushed to their engine at once when the scope ends.
+  BatchScope batch;
   // A throwing callback stops nothing: every callback of every marked signal
   // runs, then the first exception reaches the caller. Without one this costs
   // nothing (no allocation; exception_ptr stays null).

@@ -7,6 +7,7 @@
 
 #include "client/client_core.hpp"
 #include "client/coalescing.hpp"
+#include "client/plain_url.hpp"
 #include "core/redact.hpp"
 #include "http/absolute_url.hpp"
 #include "http/upload.hpp"
@@ -70,6 +71,7 @@ std::optional<std::string> check_url(std::string_view url) {
     return "Unsupported protocol " + shown(scheme) + ": " + shown(url);
   }
   if (colon + 3 >= url.size()) return invalid_url("no host", url);
+  if (plainly_valid_url(url)) return std::nullopt;  // most URLs: no full parse
   std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> parsed(curl_url(), &curl_url_cleanup);
   if (!parsed) return std::nullopt;  // out of memory: curl will say so itself
   // The flags curl itself parses CURLOPT_URL with (the scheme is checked above).

@@ -12,7 +12,9 @@ struct Error::Impl {
   std::optional<AbortReason> reason;
   std::exception_ptr cause;
   std::shared_ptr<const RequestConfig> config;
-  std::optional<Response> response;
+  // Behind a pointer: a Response is large, and most errors (every abort) have
+  // none, yet each Impl is allocated and copied whole by the with_* calls.
+  std::shared_ptr<const std::optional<Response>> response;
   RequestPhase phase = RequestPhase::None;
   bool maybe_delivered = false;
   TransportError transport = TransportError::None;
@@ -108,7 +110,7 @@ std::string to_string(RequestPhase phase) {
 // never reaches what() or a log line.
 Error::Error(ErrorCode code, std::string message)
     : Error(Impl{code, detail::redact_userinfo(std::move(message)), std::nullopt, nullptr, nullptr,
-                 std::nullopt}) {}
+                 nullptr}) {}
 
 Error::Error(Impl&& impl) : impl_(std::make_shared<const Impl>(std::move(impl))) {}
 
@@ -177,7 +179,7 @@ bool Error::is_transient() const noexcept {
   }
   if (impl_->response &&
       (impl_->code == ErrorCode::BadRequest || impl_->code == ErrorCode::BadResponse)) {
-    int status = impl_->response->status;
+    int status = (*impl_->response)->status;
     return status == 408 || status == 429 || status == 502 || status == 503 || status == 504;
   }
   return false;
@@ -189,7 +191,8 @@ const RequestConfig& Error::config() const {
 }
 
 const std::optional<Response>& Error::response() const {
-  return impl_->response;
+  static const std::optional<Response> none;
+  return impl_->response ? *impl_->response : none;
 }
 
 Error Error::with_request(RequestConfig config, RequestPhase phase, bool maybe_delivered) const {
@@ -217,7 +220,7 @@ Error Error::with_transport(TransportError transport) const {
 
 Error Error::with_response(Response response) const {
   Impl copy = *impl_;
-  copy.response = std::move(response);
+  copy.response = std::make_shared<const std::optional<Response>>(std::move(response));
   return Error(std::move(copy));
 }
 
@@ -261,7 +264,7 @@ nlohmann::json Error::to_json() const {
     // proxy credentials are never printed at all).
     j["url"] = detail::redact_userinfo(impl_->config->url);
   }
-  if (impl_->response) j["status"] = impl_->response->status;
+  if (impl_->response) j["status"] = (*impl_->response)->status;
   return detail::printable(j);
 }
 

@@ -77,6 +77,7 @@ TransferId Engine::submit(TransferSpec spec, TransferDone done) {
 
 void Engine::cancel(TransferId id) {
   if (handler_) return handler_->cancel(id);
+  if (hold_cancel(loop_, id)) return;  // one abort() of many: pushed as one batch
   Command c{Command::Kind::Cancel, id, nullptr, {}};
   loop_->push(c);
 }

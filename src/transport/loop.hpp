@@ -140,7 +140,10 @@ struct Engine::Loop {
   ~Loop();
 
   // Any thread. False (and `command` left as it was) once the loop has stopped.
+  // Cancels this thread holds back (cancel_batch.cpp) go first, in order.
   bool push(Command& command);
+  // Any thread: one Cancel per id, under one lock, with at most one wake-up.
+  void push_cancels(const std::vector<TransferId>& ids) noexcept;
   TransferId next_id() { return next_id_.fetch_add(1, std::memory_order_relaxed); }
 
   // Loop thread only.
@@ -167,6 +170,7 @@ struct Engine::Loop {
 
  private:
   // mailbox.cpp
+  void wake(bool queue_was_empty) noexcept;
   bool run_commands();  // false once shutdown was asked for
   void run_task(std::function<void()>& task);
   void shut_socket(TransferId id);
@@ -253,6 +257,14 @@ struct Engine::Loop {
   bool oom_sweep_ = false;
   void fail_out_of_memory() noexcept;
 };
+
+// cancel_batch.cpp: inside a BatchScope (one abort() of many requests) the
+// cancels of this thread are held and reach `loop` as one push when the scope
+// ends. False (nothing held) outside a scope: push the cancel now.
+bool hold_cancel(const std::shared_ptr<Engine::Loop>& loop, TransferId id) noexcept;
+// Pushes what this thread holds now (before any other command of its own).
+void flush_held_cancels() noexcept;
+bool holding_cancels() noexcept;
 
 // Makes the next close of socket `s` abortive (RST): a FIN would queue behind
 // request bytes that a stalled server never reads.

@@ -11,25 +11,51 @@
 namespace tether::detail {
 
 bool Engine::Loop::push(Command& command) {
-  bool wake;
+  // Held cancels go first: this thread's commands reach the loop in order.
+  if (holding_cancels()) flush_held_cancels();
+  bool was_empty;
   {
     std::lock_guard lock(mu);
     if (stopped) return false;
-    wake = queue.empty();
+    was_empty = queue.empty();
     queue.push_back(std::move(command));
   }
+  wake(was_empty);
+  return true;
+}
+
+void Engine::Loop::push_cancels(const std::vector<TransferId>& ids) noexcept {
+  bool was_empty;
+  {
+    std::lock_guard lock(mu);
+    if (stopped) return;  // the loop has let go of every transfer
+    was_empty = queue.empty();
+    try {
+      queue.reserve(queue.size() + ids.size());
+    } catch (...) {
+      // Out of memory: as many as fit are pushed; the rest run to their end
+      // and are ignored, their requests being settled.
+    }
+    for (TransferId id : ids) {
+      if (queue.size() == queue.capacity()) break;
+      queue.push_back(Command{Command::Kind::Cancel, id, nullptr, {}});
+    }
+  }
+  wake(was_empty);
+}
+
+void Engine::Loop::wake(bool queue_was_empty) noexcept {
   // From the loop itself (a continuation starting the next request) no
   // wake-up is needed: the loop looks at the queue before it sleeps again.
   if (std::this_thread::get_id() == thread_id.load(std::memory_order_relaxed)) {
     local_pending_ = true;
-    return true;
+    return;
   }
   // One write per batch: the loop drains the whole queue on each wake-up.
-  if (wake) {
+  if (queue_was_empty) {
     std::uint64_t one = 1;
     [[maybe_unused]] auto n = write(wake_fd_, &one, sizeof one);
   }
-  return true;
 }
 
 bool Engine::Loop::run_commands() {

@@ -1,0 +1,49 @@
+// The abort path's batch: while one abort() runs the callbacks of many
+// requests (a BatchScope is open), each request's Engine::cancel only appends
+// its id here, on the aborting thread; the scope's end pushes them all to the
+// loop under one lock with one wake-up, so the aborting thread shares no lock
+// with the loop per request.
+#include "core/batch_scope.hpp"
+#include "transport/loop.hpp"
+
+namespace tether::detail {
+
+namespace {
+
+struct HeldCancels {
+  std::shared_ptr<Engine::Loop> loop;  // null: nothing held
+  std::vector<TransferId> ids;         // keeps its capacity for the next abort()
+};
+
+thread_local HeldCancels held;
+
+}  // namespace
+
+bool holding_cancels() noexcept {
+  return held.loop != nullptr;
+}
+
+void flush_held_cancels() noexcept {
+  if (!held.loop) return;
+  std::shared_ptr<Engine::Loop> loop = std::move(held.loop);
+  held.loop = nullptr;
+  loop->push_cancels(held.ids);
+  held.ids.clear();
+}
+
+bool hold_cancel(const std::shared_ptr<Engine::Loop>& loop, TransferId id) noexcept {
+  if (!BatchScope::open()) return false;
+  if (held.loop && held.loop != loop) flush_held_cancels();  // another client's engine
+  try {
+    held.ids.push_back(id);
+  } catch (...) {
+    return false;  // out of memory: this one is pushed alone
+  }
+  if (!held.loop) {
+    held.loop = loop;
+    BatchScope::flush_at_close(&flush_held_cancels);
+  }
+  return true;
+}
+
+}  // namespace tether::detail
