@@ -249,8 +249,12 @@ void print_table(const std::vector<Row>& rows) {
   std::printf("%s\n", std::string(116, '-').c_str());
   auto cell = [](const std::optional<double>& v, const std::string& unit) {
     char text[32];
-    if (v)  // small figures (the abort() call) keep three decimals
-      std::snprintf(text, sizeof text, *v < 10 ? "%10.3f %-3s" : "%10.1f %-3s", *v, unit.c_str());
+    // Counts are whole; small figures (the abort() call) keep three decimals.
+    const char* format = unit.empty()   ? "%10.0f %-3s"
+                         : v && *v < 10 ? "%10.3f %-3s"
+                                        : "%10.1f %-3s";
+    if (v)
+      std::snprintf(text, sizeof text, format, *v, unit.c_str());
     else
       std::snprintf(text, sizeof text, "%10s %-3s", "-", "");
     return std::string(text);

@@ -38,6 +38,7 @@ set output '{target}'
 set multiplot layout 1,2 title 'Tether vs raw libcurl multi, loopback (libcurl {figures.get("curl_version", "?")})'
 set logscale x 2
 set xtics (1, 8, 64, 256)
+set xrange [0.8:320]
 set xlabel 'concurrency (requests in flight)'
 set key top left
 set grid
