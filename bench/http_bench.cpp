@@ -121,6 +121,7 @@ AbortFigures single_aborts(Side& side, const TestServerProcess& server, int coun
     auto group = side.start(url, 1);
     if (!wait_in_flight(server, requests0, 1, *group) || group->settled() > 0) {
       ++f.failed;
+      group->abort();
       group->wait();
       continue;
     }

@@ -33,6 +33,11 @@ class CpprestGroup : public Group {
                            }));
     }
   }
+  // The continuations hold `this`: none may outlive the group.
+  ~CpprestGroup() override {
+    cancel_.cancel();
+    wait();
+  }
   int settled() const override { return settled_.load(); }
   void abort() override { cancel_.cancel(); }
   void wait() override {

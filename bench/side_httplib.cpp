@@ -34,7 +34,10 @@ class HttplibGroup : public Group {
       });
     }
   }
-  ~HttplibGroup() override { wait(); }
+  ~HttplibGroup() override {
+    abort();
+    wait();
+  }
   int settled() const override { return settled_.load(); }
   // No batch cancel in cpp-httplib: one stop() a request, on the caller's thread.
   void abort() override {
