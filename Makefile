@@ -68,9 +68,14 @@ fuzz: setup
 # Micro-benchmarks of the primitives, then Tether against raw libcurl over
 # loopback (one table; see docs/performance.md), then the queue's abort cost
 # and hedging against a slow tail (docs/patterns.md).
-bench: build
+# Not part of `make test`: timing goals live here, never in tests. Builds only
+# what it runs; the table, its JSON and the plot land in build/bench/.
+bench: setup build/CMakeCache.txt
+	cmake --build build -j $(JOBS) --target tether_bench_primitives tether_bench_http \
+	  tether_bench_queue tether_bench_hedging tether_test_server
 	./build/bench/tether_bench_primitives --benchmark_min_time=0.2
-	./build/bench/tether_bench_http
+	./build/bench/tether_bench_http --json build/bench/http_bench.json
+	python3 bench/plot.py build/bench/http_bench.json build/bench/http_bench.png
 	./build/bench/tether_bench_queue
 	./build/bench/tether_bench_hedging
 
