@@ -101,8 +101,7 @@ TEST(EventSourceMockTest, NoCallbackRunsAfterCloseReturns) {
       // Held until the closer is about to call close(), then a while more
       // (long enough for close() to return unless it waits for this call).
       cv.wait_for(lock, kLimit, [&] { return closing; });
-      lock.unlock();
-      for (int i = 0; i < 200 && !close_returned.load(); ++i) std::this_thread::sleep_for(5ms);
+      cv.wait_for(lock, 1s, [&] { return close_returned.load(); });
     }
     observe();
   };
@@ -118,7 +117,9 @@ TEST(EventSourceMockTest, NoCallbackRunsAfterCloseReturns) {
       cv.notify_all();
     }
     source.close();
+    std::lock_guard lock(mu);
     close_returned = true;
+    cv.notify_all();
   });
   closer.join();
   auto outcome = settle(source);
