@@ -101,12 +101,18 @@ class EventSource {
   Future<void> finished();
 
   /// Ends the stream now (the connection is closed at once) and stops
-  /// reconnecting. Idempotent; any thread.
+  /// reconnecting. Idempotent; any thread. After it returns, no on_open,
+  /// on_event or on_error of this EventSource runs: one running on another
+  /// thread is waited for (so do not call close() while holding a lock your
+  /// callbacks take); called from inside a callback, it returns at once and
+  /// that callback is the last.
   void close();
 
   /// Where the stream is now.
   ReadyState ready_state() const noexcept;
-  /// The last event ID the stream has seen (sent on the next reconnection).
+  /// The ID of the last event dispatched, as WHATWG defines it (an `id:`
+  /// whose event had no data counts; one whose blank line never came does
+  /// not): sent as Last-Event-ID on the next reconnection.
   std::string last_event_id() const;
   /// Connections opened so far (the first one included).
   int connections() const noexcept;

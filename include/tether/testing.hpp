@@ -16,6 +16,9 @@
 /// answer (a delay, or never) is dropped by an abort (the future settles
 /// Canceled at once) and fails at the request's timeout or idle_timeout.
 ///
+/// The client's event hook hears a mocked request's phases and redirects, and
+/// its Response or Error carries a TransferInfo, as over the network.
+///
 /// Thread-safe: rules may be added and the record read from any thread while
 /// requests run. User callbacks (a predicate, a responder) run outside the
 /// mock's lock, on the client's engine thread; what they throw becomes that
@@ -51,7 +54,9 @@ struct RecordedRequest {
   std::string method{};        ///< as sent
   std::string url{};           ///< the whole URL, query included
   Headers headers{};           ///< the request's headers
-  std::string body{};          ///< the body's bytes (empty for none and for a Form)
+  /// The body's bytes (empty for none and for a Form); a Body::file or
+  /// Body::stream is read whole when the request is sent, on the engine thread.
+  std::string body{};
   std::optional<Form> form{};  ///< a multipart body
   int redirects = 0;           ///< how many redirects led to this request
 };

@@ -40,7 +40,38 @@ bool reconnectable(const Error& e) {
   }
 }
 
+// The session whose callback this thread is running (close() from inside one
+// must not wait for itself).
+thread_local const SseSession* t_in_callback = nullptr;
+
 }  // namespace
+
+template <class F>
+bool SseSession::run_callback(F&& callback) {
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return false;
+    ++callbacks_running_;
+  }
+  const SseSession* outer = std::exchange(t_in_callback, this);
+  struct Leave {
+    SseSession& self;
+    const SseSession* outer;
+    ~Leave() {
+      t_in_callback = outer;
+      std::lock_guard lock(self.mu_);
+      --self.callbacks_running_;
+      self.callbacks_done_.notify_all();
+    }
+  } leave{*this, outer};
+  callback();
+  return true;
+}
+
+void SseSession::sync_last_id() {
+  std::lock_guard lock(mu_);
+  if (last_id_ != parser_.last_event_id()) last_id_ = parser_.last_event_id();
+}
 
 SseSession::SseSession(Client client, std::string url, EventSourceOptions options)
     : client_(std::move(client)),
@@ -69,7 +100,24 @@ Future<void> SseSession::finished() {
 }
 
 void SseSession::close() {
-  controller_.abort({"AbortError", "EventSource closed"});
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+  }
+  std::exception_ptr thrown;
+  try {
+    controller_.abort({"AbortError", "EventSource closed"});
+  } catch (...) {
+    thrown = std::current_exception();  // (after the wait: the guarantee holds either way)
+  }
+  // A callback already running on another thread finishes before close()
+  // returns; one on this thread (close() from inside it) cannot be waited for.
+  int own = t_in_callback == this ? 1 : 0;
+  {
+    std::unique_lock lock(mu_);
+    callbacks_done_.wait(lock, [&] { return callbacks_running_ <= own; });
+  }
+  if (thrown) std::rethrow_exception(thrown);
 }
 
 std::string SseSession::last_event_id() const {
@@ -112,9 +160,12 @@ RequestConfig SseSession::connection_config() {
     try {
       self->parser_.feed(chunk);
     } catch (...) {
+      self->sync_last_id();
       self->fatal_ = true;  // an event too large, or on_event threw
       throw;
     }
+    // An event with no data moves the ID too (dispatched, not handed over).
+    self->sync_last_id();
   };
   return config;
 }
@@ -157,7 +208,7 @@ void SseSession::opened(const ResponseHead& head) {
   move_to(EventSource::ReadyState::Open);
   if (!options_.on_open) return;
   try {
-    options_.on_open(head);
+    run_callback([&] { options_.on_open(head); });
   } catch (...) {
     fatal_ = true;
     throw;
@@ -167,11 +218,9 @@ void SseSession::opened(const ResponseHead& head) {
 void SseSession::on_event(const SseEvent& event) {
   // close() from an earlier event of the same chunk: the rest stays unheard.
   if (promise_.settled()) return;
-  {
-    std::lock_guard lock(mu_);
-    if (last_id_ != event.id) last_id_ = event.id;
-  }
-  if (options_.on_event) options_.on_event(event);  // a throw: on_data's catch marks it fatal
+  sync_last_id();  // (the parser's is this event's: the user sees it in on_event)
+  if (!options_.on_event) return;
+  run_callback([&] { options_.on_event(event); });  // a throw: on_data's catch marks it fatal
 }
 
 void SseSession::connection_ended(const Result<Response>& outcome) {
@@ -200,7 +249,7 @@ void SseSession::reconnect(const Error& why) {
   }
   if (options_.on_error) {
     try {
-      options_.on_error(why);
+      if (!run_callback([&] { options_.on_error(why); })) return;  // closed meanwhile
     } catch (...) {
       return end(Error::from_exception(std::current_exception()));
     }
@@ -223,6 +272,10 @@ void SseSession::reconnect(const Error& why) {
 void SseSession::end(Result<void> outcome) {
   // Closed before the future settles: a waiter woken by it sees Closed.
   state_ = EventSource::ReadyState::Closed;
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;  // the stream's callbacks are over, however it ended
+  }
   if (!promise_.settle(std::move(outcome))) return;
   std::optional<TimerService::Id> timer;
   {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 
@@ -35,6 +36,13 @@ class SseSession : public std::enable_shared_from_this<SseSession> {
   void reconnect(const Error& why);
   // Settles the stream; only the first call does anything.
   void end(Result<void> outcome);
+  // Runs a user callback (on_open, on_event, on_error) unless the stream has
+  // ended; false when it did not run. close() waits for one running on
+  // another thread, so that none runs after close() returns.
+  template <class F>
+  bool run_callback(F&& callback);
+  // last_event_id() follows the parser's (every dispatch, with data or not).
+  void sync_last_id();
   // Connecting or Open, unless already Closed (an abort may race the engine).
   void move_to(EventSource::ReadyState next) {
     auto now = state_.load();
@@ -59,9 +67,12 @@ class SseSession : public std::enable_shared_from_this<SseSession> {
 
   std::atomic<EventSource::ReadyState> state_{EventSource::ReadyState::Connecting};
   std::atomic<int> connections_{0};
-  mutable std::mutex mu_;  // guards the two below; no user code runs under it
+  mutable std::mutex mu_;  // guards the ones below; no user code runs under it
   std::string last_id_;
   std::optional<TimerService::Id> timer_;  // the pending reconnection
+  bool closed_ = false;                    // no callback starts any more
+  int callbacks_running_ = 0;
+  std::condition_variable callbacks_done_;  // callbacks_running_ went down
 };
 
 }  // namespace tether::detail

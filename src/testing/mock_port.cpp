@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 
 #include "core/redact.hpp"
+#include "http/upload.hpp"
 #include "testing/mock_state.hpp"
 #include "transport/outcome.hpp"
 #include "transport/redirect_policy.hpp"
@@ -63,11 +64,21 @@ void MockPort::post(const std::weak_ptr<Executor>& loop, std::function<void()> t
   if (auto executor = loop.lock()) executor->post(std::move(task));
 }
 
+MockPort::Slot MockPort::find(TransferId id) {
+  std::lock_guard lock(mu_);
+  auto it = pending_.find(id);
+  return it == pending_.end() ? nullptr : it->second;
+}
+
 void MockPort::submit(TransferId id, TransferSpec spec, TransferDone done,
                       std::weak_ptr<Executor> loop) {
-  Pending p{std::move(spec), std::move(done), loop, Clock::now(), {}, {}, 0, 0, Due::Answer, {}};
-  p.method = p.spec.method;
-  p.url = p.spec.url;
+  auto p = std::make_shared<Pending>();
+  p->spec = std::move(spec);
+  p->done = std::move(done);
+  p->loop = loop;
+  p->started = Clock::now();
+  p->method = p->spec.method;
+  p->url = p->spec.url;
   {
     std::lock_guard lock(mu_);
     pending_.emplace(id, std::move(p));
@@ -78,17 +89,22 @@ void MockPort::submit(TransferId id, TransferSpec spec, TransferDone done,
   post(loop, [self = shared_from_this(), id] { self->begin(id); });
 }
 
+// One hop, as the engine would go through it: connect, send (a streamed body
+// read now), await the answer the rules give.
 void MockPort::begin(TransferId id) {
-  testing::RecordedRequest request;
-  {
-    std::lock_guard lock(mu_);
-    auto it = pending_.find(id);
-    if (it == pending_.end()) return;  // aborted before it was looked at
-    const Pending& p = it->second;
-    request = recorded(p.spec, p.method, p.url, p.redirects);
-    p.spec.status->phase.store(RequestPhase::AwaitHeaders, std::memory_order_relaxed);
-    p.spec.status->maybe_delivered.store(true, std::memory_order_relaxed);
-  }
+  Slot slot = find(id);
+  if (!slot) return;  // aborted before it was looked at
+  Pending& p = *slot;
+  p.hop_started = Clock::now();
+  if (!p.begun) p.begun = p.hop_started;
+  p.answered.reset();
+  set_phase(p.spec, RequestPhase::Connect);
+  set_phase(p.spec, RequestPhase::Send);
+  p.spec.status->maybe_delivered.store(true, std::memory_order_relaxed);
+  if (p.spec.upload && !read_upload(id, p)) return;
+  p.header_bytes_sent = request_head_size(p.method, p.url, p.spec.headers);
+  testing::RecordedRequest request = recorded(p.spec, p.method, p.url, p.redirects);
+  set_phase(p.spec, RequestPhase::AwaitHeaders);
   state_->record(request);
   testing::Reply reply;
   try {
@@ -111,12 +127,32 @@ void MockPort::begin(TransferId id) {
   schedule(id, std::move(reply));
 }
 
+bool MockPort::read_upload(TransferId id, Pending& p) {
+  std::string bytes;
+  try {
+    char buffer[16384];
+    while (std::size_t got = p.spec.upload->read(buffer, sizeof buffer)) bytes.append(buffer, got);
+  } catch (...) {
+    // As the engine's read callback: the request's error, its cause kept.
+    auto e = Error::from_exception(std::current_exception());
+    if (p.spec.upload->on_throw) p.spec.upload->on_throw(std::current_exception());
+    if (auto taken = take(id)) {
+      finish(*taken, TransferFailure{e.code(), e.what(), RequestPhase::Send, true, std::nullopt,
+                                     TransportError::None});
+    }
+    return false;
+  }
+  p.spec.payload = std::move(bytes);
+  return true;
+}
+
 void MockPort::schedule(TransferId id, testing::Reply reply) {
   auto now = Clock::now();
   std::unique_lock lock(mu_);
   auto it = pending_.find(id);
   if (it == pending_.end()) return;
-  Pending& p = it->second;
+  Slot slot = it->second;
+  Pending& p = *slot;
   // The earliest of the answer, the request's timeout and its idle timeout
   // (nothing moves while a mocked answer waits) decides the outcome.
   std::optional<Clock::time_point> when;
@@ -147,51 +183,47 @@ void MockPort::schedule(TransferId id, testing::Reply reply) {
 }
 
 void MockPort::deliver(TransferId id) {
-  Due due;
-  testing::Reply reply;
-  {
-    std::lock_guard lock(mu_);
-    auto it = pending_.find(id);
-    if (it == pending_.end()) return;
-    due = it->second.due;
-    reply = it->second.reply;
-  }
+  Slot slot = find(id);
+  if (!slot) return;
+  Pending& p = *slot;
+  Due due = p.due;
+  testing::Reply reply = std::move(p.reply);
+  p.reply = {};
+  if (due == Due::Answer && !reply.failure) p.answered = Clock::now();
   std::optional<TransferFailure> refused;
-  if (due == Due::Answer && !reply.failure && redirect(id, reply, refused)) return;
-  auto p = take(id);
-  if (!p) return;
-  if (refused) return finish(std::move(*p), std::move(*refused));
-  bool clarify = p->spec.clarify_timeout_error;
+  if (due == Due::Answer && !reply.failure && redirect(id, p, reply, refused)) return;
+  auto taken = take(id);
+  if (!taken) return;
+  if (refused) return finish(p, std::move(*refused));
+  bool clarify = p.spec.clarify_timeout_error;
   switch (due) {
     case Due::Timeout:
       return finish(
-          std::move(*p),
-          timeout_failure(clarify,
-                          "timeout of " + std::to_string(p->spec.timeout.count()) + "ms exceeded",
-                          RequestPhase::AwaitHeaders, true));
+          p, timeout_failure(clarify,
+                             "timeout of " + std::to_string(p.spec.timeout.count()) + "ms exceeded",
+                             RequestPhase::AwaitHeaders, true));
     case Due::IdleTimeout:
       return finish(
-          std::move(*p),
-          timeout_failure(
-              clarify,
-              "idle timeout of " + std::to_string(p->spec.idle_timeout.count()) + "ms exceeded",
-              RequestPhase::AwaitHeaders, true));
+          p, timeout_failure(
+                 clarify,
+                 "idle timeout of " + std::to_string(p.spec.idle_timeout.count()) + "ms exceeded",
+                 RequestPhase::AwaitHeaders, true));
     case Due::Answer:
       break;
   }
-  if (reply.failure) return finish(std::move(*p), failure_of(*reply.failure));
-  auto outcome = reply_outcome(p->spec, p->url, p->redirects, std::move(reply));
-  finish(std::move(*p), std::move(outcome));
+  if (reply.failure) return finish(p, failure_of(*reply.failure));
+  p.body_bytes_received = static_cast<std::int64_t>(reply.body.size());
+  set_phase(p.spec, RequestPhase::Body);  // the head is in: on_response and on_data follow
+  auto outcome = reply_outcome(p.spec, p.url, p.redirects, std::move(reply));
+  finish(p, std::move(outcome));
 }
 
-bool MockPort::redirect(TransferId id, const testing::Reply& reply,
+// The engine's redirect rules (decide_redirect, strip_for_redirect,
+// rewind_for_redirect) over a mocked 3xx.
+bool MockPort::redirect(TransferId id, Pending& p, const testing::Reply& reply,
                         std::optional<TransferFailure>& refused) {
   auto location = reply.headers.get("Location");
   if (!is_redirect_status(reply.status) || !location) return false;
-  std::unique_lock lock(mu_);
-  auto it = pending_.find(id);
-  if (it == pending_.end()) return false;
-  Pending& p = it->second;
   if (p.spec.max_redirects <= 0) return false;
   std::string absolute = resolve(p.url, *location);
   RedirectInput in;
@@ -204,52 +236,60 @@ bool MockPort::redirect(TransferId id, const testing::Reply& reply,
   in.max_redirects = p.spec.max_redirects;
   RedirectDecision d = decide_redirect(in);
   if (d.action == RedirectDecision::Action::None) return false;
+  set_phase(p.spec, RequestPhase::Redirect);
   if (d.action == RedirectDecision::Action::Refuse) {
     refused = TransferFailure{d.code, std::move(d.message), RequestPhase::Redirect,
                               true,   std::nullopt,         TransportError::None};
     return false;
   }
-  if (d.drop_credentials) {
-    for (const char* name : kCredentialHeaders) p.spec.headers.remove(name);
-    if (p.spec.extras) p.spec.extras->auth.reset();
+  strip_for_redirect(d, p.spec);
+  if (!d.drop_body && p.spec.upload) {
+    if (auto why = rewind_for_redirect(*p.spec.upload, reply.status)) {
+      refused = TransferFailure{why->code(), why->what(),  RequestPhase::Redirect,
+                                true,        std::nullopt, TransportError::None};
+      return false;
+    }
   }
-  if (d.drop_origin_bound) {
-    for (const auto& name : p.spec.origin_bound_headers) p.spec.headers.remove(name);
-  }
-  if (d.drop_body) {
-    p.spec.has_payload = false;
-    p.spec.payload.clear();
-    p.spec.form.reset();
-    p.spec.headers.remove("Content-Type");
-    p.spec.headers.remove("Content-Length");
-  }
+  p.redirect_time +=
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - p.hop_started);
   p.method = std::move(d.method);
   p.url = std::move(d.url);
   p.redirects += 1;
-  p.timer = 0;
-  lock.unlock();
+  if (p.spec.extras && p.spec.extras->on_event) {
+    RequestEvent event;
+    event.kind = EventKind::Redirected;
+    event.phase = RequestPhase::Redirect;
+    event.status = reply.status;
+    event.url = p.url;
+    p.spec.extras->on_event(event);
+  }
+  {
+    std::lock_guard lock(mu_);
+    p.timer = 0;
+  }
   begin(id);
   return true;
 }
 
-std::optional<MockPort::Pending> MockPort::take(TransferId id) {
-  std::optional<Pending> out;
+MockPort::Slot MockPort::take(TransferId id) {
+  Slot out;
   {
     std::lock_guard lock(mu_);
     auto it = pending_.find(id);
     if (it == pending_.end()) return out;
-    out.emplace(std::move(it->second));
+    out = std::move(it->second);
     pending_.erase(it);
   }
   state_->add_pending(-1);
   return out;
 }
 
-void MockPort::finish(Pending&& p, TransferOutcome&& outcome) {
+void MockPort::finish(Pending& p, TransferOutcome&& outcome) {
+  std::visit([&p, &outcome](auto& o) { o.transfer = info_of(p, outcome); }, outcome);
   if (auto* failure = std::get_if<TransferFailure>(&outcome)) {
-    p.spec.status->phase.store(failure->phase, std::memory_order_relaxed);
+    set_phase(p.spec, failure->phase);
   } else {
-    p.spec.status->phase.store(RequestPhase::Body, std::memory_order_relaxed);
+    set_phase(p.spec, RequestPhase::Body);
   }
   try {
     p.done(std::move(outcome));
@@ -260,12 +300,18 @@ void MockPort::finish(Pending&& p, TransferOutcome&& outcome) {
 
 void MockPort::cancel(TransferId id) {
   auto p = take(id);
-  if (p && p->timer != 0) TimerService::instance().cancel(p->timer);
+  if (!p) return;
+  TimerService::Id timer;
+  {
+    std::lock_guard lock(mu_);
+    timer = p->timer;
+  }
+  if (timer != 0) TimerService::instance().cancel(timer);
   // Its done is not called: the canceller settled the request.
 }
 
 void MockPort::shutdown() {
-  std::vector<Pending> held;
+  std::vector<Slot> held;
   {
     std::lock_guard lock(mu_);
     for (auto& [id, p] : pending_) held.push_back(std::move(p));
@@ -273,14 +319,18 @@ void MockPort::shutdown() {
   }
   state_->add_pending(-static_cast<std::ptrdiff_t>(held.size()));
   for (auto& p : held) {
-    if (p.timer != 0) TimerService::instance().cancel(p.timer);
-    auto loop = p.loop;
-    auto shared = std::make_shared<Pending>(std::move(p));
-    post(loop, [shared] {
-      auto phase = shared->spec.status->phase.load(std::memory_order_relaxed);
-      bool delivered = shared->spec.status->maybe_delivered.load(std::memory_order_relaxed);
-      finish(std::move(*shared), TransferFailure{ErrorCode::Canceled, "canceled", phase, delivered,
-                                                 std::nullopt, TransportError::None});
+    TimerService::Id timer;
+    {
+      std::lock_guard lock(mu_);
+      timer = p->timer;
+    }
+    if (timer != 0) TimerService::instance().cancel(timer);
+    auto loop = p->loop;
+    post(loop, [p] {
+      auto phase = p->spec.status->phase.load(std::memory_order_relaxed);
+      bool delivered = p->spec.status->maybe_delivered.load(std::memory_order_relaxed);
+      finish(*p, TransferFailure{ErrorCode::Canceled, "canceled", phase, delivered, std::nullopt,
+                                 TransportError::None});
     });
   }
 }

@@ -57,35 +57,64 @@ class MockPort final : public TransferHandler, public std::enable_shared_from_th
 
  private:
   enum class Due { Answer, Timeout, IdleTimeout };
+  using Clock = std::chrono::steady_clock;
+  // A transfer held: shared, so that the engine's thread works on it outside
+  // the lock (user code runs there: the event hook, a body's producer) while
+  // cancel() may drop it from the map.
   struct Pending {
     TransferSpec spec;
     TransferDone done;
     std::weak_ptr<Executor> loop;
-    std::chrono::steady_clock::time_point started;
+    Clock::time_point started;
     std::string method;  // the request now (a redirect changes them)
     std::string url;
     int redirects = 0;
-    TimerService::Id timer = 0;
+    TimerService::Id timer = 0;  // guarded by mu_
     Due due = Due::Answer;
     testing::Reply reply{};
+    // --- observability: what the TransferInfo reports ---
+    std::optional<Clock::time_point> begun;     // the first hop began
+    Clock::time_point hop_started;              // this hop began (begin())
+    std::optional<Clock::time_point> answered;  // its answer came (deliver())
+    std::chrono::microseconds redirect_time{};  // the hops before this one
+    std::int64_t header_bytes_sent = 0;
+    std::int64_t body_bytes_received = 0;
   };
+  using Slot = std::shared_ptr<Pending>;
 
   void post(const std::weak_ptr<Executor>& loop, std::function<void()> task);
+  Slot find(TransferId id);
   void begin(TransferId id);
+  // The request's body bytes: a streamed body (Body::file / Body::stream) is
+  // read here, on the engine's thread, as curl would read it. False when its
+  // producer threw (the transfer is then finished with that error).
+  bool read_upload(TransferId id, Pending& p);
   void schedule(TransferId id, testing::Reply reply);
   void deliver(TransferId id);
   // Follows a redirect the reply asks for (true), or refuses it (false,
   // `refused` then holds the failure), or leaves a plain response (false).
-  bool redirect(TransferId id, const testing::Reply& reply,
+  bool redirect(TransferId id, Pending& p, const testing::Reply& reply,
                 std::optional<TransferFailure>& refused);
   // Removes the transfer; null if it was canceled meanwhile.
-  std::optional<Pending> take(TransferId id);
-  static void finish(Pending&& p, TransferOutcome&& outcome);
+  Slot take(TransferId id);
+  static void finish(Pending& p, TransferOutcome&& outcome);
+  // What the mock says the network did for the transfer, in the engine's
+  // terms (mock_observe.cpp).
+  static TransferInfo info_of(const Pending& p, const TransferOutcome& outcome);
 
   std::shared_ptr<testing::MockTransport::State> state_;
   std::mutex mu_;
-  std::unordered_map<TransferId, Pending> pending_;  // guarded by mu_
+  std::unordered_map<TransferId, Slot> pending_;  // guarded by mu_
 };
+
+// The transfer's phase, told to its event hook as the engine tells it (a
+// change only). Engine thread, no lock held.
+void set_phase(TransferSpec& spec, RequestPhase phase);
+
+// The size of the request's head as it would go on the wire (request line,
+// headers, blank line).
+std::int64_t request_head_size(const std::string& method, const std::string& url,
+                               const Headers& headers);
 
 // The outcome a reply makes for the transfer (its body given to on_data and
 // its head to on_response and validate_status, as the engine does).

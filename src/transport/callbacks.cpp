@@ -6,6 +6,7 @@
 #include "http/upload.hpp"
 #include "transport/loop.hpp"
 #include "transport/reason_phrase.hpp"
+#include "transport/redirect_policy.hpp"
 
 namespace tether::detail {
 
@@ -138,18 +139,9 @@ size_t Engine::Loop::read_upload(Transfer& t, char* buffer, size_t len) {
 
 // A 307/308 sends the body again: from its first byte, or not at all.
 bool Engine::Loop::rewind_upload(Transfer& t, long status) {
-  try {
-    if (t.spec.upload->rewind()) return true;
-    t.failure = t.make_failure_ptr(
-        ErrorCode::BadOptionValue,
-        "the " + std::to_string(status) +
-            " redirect needs the request body again, but it is a stream that cannot restart "
-            "(Body::stream without a restart function); not followed");
-  } catch (...) {
-    auto e = Error::from_exception(std::current_exception());
-    if (t.spec.upload->on_throw) t.spec.upload->on_throw(std::current_exception());
-    t.failure = t.make_failure_ptr(e.code(), e.what());
-  }
+  auto why = rewind_for_redirect(*t.spec.upload, status);
+  if (!why) return true;
+  t.failure = t.make_failure_ptr(why->code(), why->what());
   return false;
 }
 

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <future>
 
@@ -99,8 +100,11 @@ void CookieJar::save() {
   curl_easy_getinfo(jar_, CURLINFO_COOKIELIST, &lines);
   for (curl_slist* l = lines; l; l = l->next) (text += l->data) += '\n';
   curl_slist_free_all(lines);
-  std::string tmp = file_ + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  // A unique temporary beside the file (mkstemp: created 0600, never an
+  // existing one), so that two clients saving to the same path never write
+  // into each other's temporary; the last rename wins whole.
+  std::string tmp = file_ + ".XXXXXX";
+  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
   bool written = fd >= 0;
   for (std::size_t done = 0; written && done < text.size();) {
     auto n = ::write(fd, text.data() + done, text.size() - done);
@@ -111,7 +115,7 @@ void CookieJar::save() {
   if (fd >= 0 && ::close(fd) != 0) written = false;
   if (!written || std::rename(tmp.c_str(), file_.c_str()) != 0) {
     std::string why = std::strerror(errno);
-    if (fd >= 0) std::remove(tmp.c_str());
+    if (fd >= 0) ::unlink(tmp.c_str());
     throw Error(ErrorCode::BadOptionValue,
                 "tether: cannot write the cookie file " + file_ + ": " + why);
   }

@@ -224,21 +224,12 @@ bool Engine::Loop::follow_redirect(Transfer& t) {
     t.failure = t.make_failure_ptr(d.code, std::move(d.message));
     return false;
   }
-  if (d.drop_credentials) {
-    for (const char* name : kCredentialHeaders) t.spec.headers.remove(name);
-    if (t.spec.extras) t.spec.extras->auth.reset();
-  }
-  if (d.drop_origin_bound) {
-    for (const auto& name : t.spec.origin_bound_headers) t.spec.headers.remove(name);
-  }
+  strip_for_redirect(d, t.spec);
   if (d.drop_body) {
     t.has_body = false;
     t.payload.clear();
     if (t.mime) curl_mime_free(t.mime);
     t.mime = nullptr;
-    t.spec.headers.remove("Content-Type");
-    t.spec.headers.remove("Content-Length");
-    t.spec.upload.reset();
   } else if (t.spec.upload && !rewind_upload(t, status)) {
     return false;  // t.failure says why
   }

@@ -2,6 +2,7 @@
 // the next request keeps. A pure decision (no curl handle), table-tested.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,20 @@ struct RedirectDecision {
 };
 
 RedirectDecision decide_redirect(const RedirectInput& in);
+
+struct TransferSpec;
+class UploadSource;
+
+// Strips from `spec` what the next request of a followed redirect must not
+// carry (credentials, the client's origin-bound headers, the body and its
+// Content-Type / Length), as `d` says. The loop and the test kit's mock
+// transport both apply it (redirect_strip.cpp).
+void strip_for_redirect(const RedirectDecision& d, TransferSpec& spec);
+
+// A 307/308 sends a streamed body again, from its first byte: nullopt when it
+// can, else the Error that says why not (what the restart threw is told to
+// the upload's on_throw first).
+std::optional<Error> rewind_for_redirect(UploadSource& upload, long status);
 
 // The headers that never follow a redirect to another origin.
 inline constexpr const char* kCredentialHeaders[] = {"Authorization", "Cookie",

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -22,9 +23,12 @@
 #include <new>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "support/server_process.hpp"
+#include "tether/testing.hpp"
 #include "tether/tether.hpp"
+#include "transport/engine.hpp"
 
 namespace {
 
@@ -50,8 +54,22 @@ bool should_fail() noexcept {
   return true;
 }
 
+// Tallying (the event hook's cost): every allocation of a counted thread,
+// and its size, while `tallying` is set; nothing is failed.
+std::atomic<bool> tallying{false};
+std::atomic<long> tally{0};
+constexpr std::size_t kMaxSizes = 1 << 14;
+std::size_t tally_sizes[kMaxSizes];  // the first kMaxSizes sizes, in order
+
+void count_allocation(std::size_t n) noexcept {
+  if (!counted || !tallying.load(std::memory_order_relaxed)) return;
+  long i = tally.fetch_add(1, std::memory_order_relaxed);
+  if (static_cast<std::size_t>(i) < kMaxSizes) tally_sizes[i] = n;
+}
+
 void* allocate(std::size_t n, std::size_t align = 0) {
   if (should_fail()) throw std::bad_alloc();
+  count_allocation(n);
   if (n == 0) n = 1;
   void* p = align > alignof(std::max_align_t)
                 ? std::aligned_alloc(align, (n + align - 1) / align * align)
@@ -296,4 +314,91 @@ TEST(AllocFailure, AbortedFromTheCallingThread) {
 
 TEST(AllocFailure, RedirectsThenBody) {
   torture("redirects", [](Client& c, const Server& s) { return c.get(s.url("/redirect/2")); });
+}
+
+// --- The event hook costs nothing when unused (issue 15) ---------------------
+
+namespace {
+
+// The allocations of one request through `client` (a mocked answer: the path
+// is the same every time), on the calling and the engine thread.
+struct Tally {
+  long count = 0;
+  std::vector<std::size_t> sizes;
+};
+
+// A fresh rule and record each time: the record's growth is the same for
+// every request.
+void arm(tether::testing::MockTransport& mock) {
+  mock.reset();
+  mock.on({.url_prefix = "http://alloc.test/"}, tether::testing::Reply::text(200, "ok"));
+}
+
+Tally tally_request(Client& client, tether::testing::MockTransport& mock) {
+  arm(mock);
+  count_engine_thread(client);
+  tally.store(0);
+  counted = true;
+  tallying.store(true);
+  auto f = client.get("http://alloc.test/ok");
+  bool settled = f.wait_for(kBound);
+  tallying.store(false);
+  counted = false;
+  EXPECT_TRUE(settled);
+  if (settled) EXPECT_TRUE(f.result().has_value());
+  Tally t;
+  t.count = tally.load();
+  long kept = std::min<long>(t.count, static_cast<long>(kMaxSizes));
+  t.sizes.assign(tally_sizes, tally_sizes + kept);
+  client.executor()->post([] { counted = false; });
+  return t;
+}
+
+// The fewest allocations over a few requests (a first request of a client,
+// and a thread growing a buffer once, allocate more than the steady state).
+Tally steady_tally(Client& client, tether::testing::MockTransport& mock) {
+  Tally best;
+  best.count = -1;
+  for (int i = 0; i < 7; ++i) {
+    Tally t = tally_request(client, mock);
+    if (best.count < 0 || t.count < best.count) best = std::move(t);
+  }
+  return best;
+}
+
+bool has_size(const Tally& t, std::size_t n) {
+  return std::find(t.sizes.begin(), t.sizes.end(), n) != t.sizes.end();
+}
+
+}  // namespace
+
+// Formulation: the hook's per-request work (the observer, the transfer's
+// event callback in TransferSpec::Extras, the events) is what a client with a
+// hook allocates beyond one without. With no hook, none of it may happen: no
+// Extras is made for a plain GET (observe_transfer's), and the count stays
+// below the hooked one by at least the hook's own allocations. The hooked run
+// shows the tally sees that work (so the test can fail).
+TEST(AllocCost, AnUnusedEventHookAllocatesNothing) {
+  auto mock = tether::testing::MockTransport::create();
+  std::atomic<int> heard{0};
+  Client plain({}, {.transport = mock});
+  Client empty_hook({}, {.transport = mock, .on_event = tether::EventHook{}});
+  Client hooked({}, {.transport = mock, .on_event = [&heard](const tether::RequestEvent&) {
+                       heard.fetch_add(1, std::memory_order_relaxed);
+                     }});
+  Tally none = steady_tally(plain, *mock);
+  Tally empty = steady_tally(empty_hook, *mock);
+  Tally with = steady_tally(hooked, *mock);
+  ASSERT_GT(heard.load(), 0);
+  constexpr std::size_t kExtras = sizeof(tether::detail::TransferSpec::Extras);
+  // The hook's work shows in the tally...
+  EXPECT_TRUE(has_size(with, kExtras)) << "no TransferSpec::Extras with a hook";
+  EXPECT_GT(with.count, none.count);
+  // ...and none of it happens without one (an empty hook is no hook).
+  EXPECT_FALSE(has_size(none, kExtras)) << "a plain GET without a hook built Extras";
+  EXPECT_EQ(empty.count, none.count);
+  EXPECT_FALSE(has_size(empty, kExtras));
+  // The hooked request pays its observer and its Extras on top of the plain
+  // path, never less: the plain path shares nothing with the hook's.
+  EXPECT_GE(with.count, none.count + 2);
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -249,4 +250,83 @@ TEST_F(CookieTest, ReadFromAContinuationOnTheEngineThread) {
         return client.cookies().size();
       });
   EXPECT_EQ(count.get(), 2u);
+}
+
+namespace {
+
+// The names in `dir` (the test's own directory), sorted.
+std::vector<std::string> names_in(const std::filesystem::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    out.push_back(entry.path().filename().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// A fresh directory in the temp dir, removed with what it holds at the end.
+struct TempDir {
+  std::filesystem::path path = std::filesystem::temp_directory_path() /
+                               ("tether-cookie-dir-" + std::to_string(::getpid()) + "-" +
+                                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  TempDir() { std::filesystem::create_directories(path); }
+  ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+}  // namespace
+
+TEST_F(CookieTest, SavingUsesAUniqueTemporaryAndLeavesNothingBehind) {
+  TempDir dir;
+  auto jar = dir.path / "jar.txt";
+  // What a fixed "<file>.tmp" would collide with (another client's temporary,
+  // here a directory so that the collision shows).
+  std::filesystem::create_directory(dir.path / "jar.txt.tmp");
+  Client client({}, ClientOptions{.cookie_file = jar.string()});
+  ok(client.get(server.url("/set-cookie")));
+  client.save_cookies();
+  client.save_cookies();
+  EXPECT_EQ(names_in(dir.path), (std::vector<std::string>{"jar.txt", "jar.txt.tmp"}));
+  Client reader({}, ClientOptions{.cookie_file = jar.string()});
+  EXPECT_EQ(reader.cookies().size(), 2u);
+}
+
+TEST_F(CookieTest, AFailedSaveRemovesItsTemporary) {
+  TempDir dir;
+  auto jar = dir.path / "jar.txt";
+  std::filesystem::create_directory(jar);  // the rename over it fails
+  Client client({}, ClientOptions{.cookie_file = jar.string()});
+  ok(client.get(server.url("/set-cookie")));
+  try {
+    client.save_cookies();
+    ADD_FAILURE() << "save_cookies over a directory succeeded";
+  } catch (const tether::Error& e) {
+    EXPECT_EQ(e.code(), tether::ErrorCode::BadOptionValue);
+    EXPECT_NE(std::string(e.what()).find("cannot write"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(names_in(dir.path), (std::vector<std::string>{"jar.txt"}));
+}
+
+TEST_F(CookieTest, ClientsSavingToOneFileConcurrentlyLeaveAWholeJar) {
+  TempDir dir;
+  auto jar = dir.path / "jar.txt";
+  std::vector<std::thread> savers;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 4; ++i) {
+    savers.emplace_back([&] {
+      Client client({}, ClientOptions{.cookie_file = jar.string()});
+      if (!client.get(server.url("/set-cookie")).result()) ++failures;
+      for (int n = 0; n < 20; ++n) {
+        try {
+          client.save_cookies();
+        } catch (const tether::Error&) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& t : savers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(names_in(dir.path), (std::vector<std::string>{"jar.txt"}));
+  Client reader({}, ClientOptions{.cookie_file = jar.string()});
+  EXPECT_EQ(reader.cookies().size(), 2u);
 }
