@@ -200,4 +200,9 @@ class Engine final : public Executor, public std::enable_shared_from_this<Engine
   std::shared_ptr<TransferHandler> handler_;  // null: curl moves the bytes
 };
 
+// True on the loop thread of any engine (where every client's callbacks and
+// continuations run): code there must not wait for another client's callback,
+// which may be waiting for this thread.
+bool on_engine_thread() noexcept;
+
 }  // namespace tether::detail
