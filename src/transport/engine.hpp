@@ -127,6 +127,7 @@ using TransferOutcome = std::variant<TransferResult, TransferFailure>;
 using TransferDone = std::function<void(TransferOutcome&&)>;
 
 class EgressRules;
+class NameOverrides;
 
 // A stand-in for the network (the test kit's MockTransport): an engine given
 // one hands it every transfer instead of curl, and stays the executor. It
@@ -146,6 +147,8 @@ struct EngineSettings {
   std::shared_ptr<TransferHandler> handler{};   // transfers go here, not to curl
   std::optional<std::string> cookie_file{};     // a cookie jar ("": in memory only)
   std::shared_ptr<const EgressRules> egress{};  // checked on every connection
+  // Name overrides (ClientOptions::resolve; null: none).
+  std::shared_ptr<const NameOverrides> resolve{};
 };
 
 class Engine final : public Executor, public std::enable_shared_from_this<Engine> {
