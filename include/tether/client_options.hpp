@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tether/coalescing.hpp"
 #include "tether/egress.hpp"
@@ -68,6 +69,11 @@ struct ClientOptions {
   /// whether identical requests in flight share one transfer.
   HedgeBudget hedge_budget{};  ///< the cap on hedges' extra load
   CoalescePolicy coalesce{};   ///< whether identical requests share one transfer
+  /// Name overrides (issue 12), as curl's --resolve: "host:port:address[,address…]"
+  /// ("api.internal:443:10.1.2.3,::1") connects to those addresses without
+  /// asking a resolver. The egress policy still checks them. A bad entry makes
+  /// the Client constructor throw Error(BadOptionValue).
+  std::vector<std::string> resolve{};
 };
 
 }  // namespace tether

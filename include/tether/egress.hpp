@@ -18,12 +18,13 @@ struct EgressPolicy {
   /// cloud-metadata (169.254.169.254, fd00:ec2::254) address is refused, failing
   /// the request with ErrorCode::Network and TransportError::Policy. The check
   /// is made on the address the name resolved to, as the socket opens, so DNS
-  /// rebinding cannot slip past it. With a proxy, the address checked is the
-  /// proxy's: the proxy must enforce its own policy.
+  /// rebinding cannot slip past it. A proxy (which takes the target out of the
+  /// policy's sight) is used only if `allow` lists its address, and
+  /// proxy_from_env is refused; the proxy must enforce its own policy.
   bool deny_internal = false;
   /// Addresses or CIDR ranges allowed even so: "127.0.0.1", "10.1.0.0/16",
-  /// "::1", "fd00::/8". A bad entry makes the Client constructor throw
-  /// Error(BadOptionValue).
+  /// "::1", "fd00::/8"; also the proxies a request may use. A bad entry makes
+  /// the Client constructor throw Error(BadOptionValue).
   std::vector<std::string> allow{};
 };
 

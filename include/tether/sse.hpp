@@ -105,7 +105,9 @@ class EventSource {
   /// on_event or on_error of this EventSource runs: one running on another
   /// thread is waited for (so do not call close() while holding a lock your
   /// callbacks take); called from inside a callback, it returns at once and
-  /// that callback is the last.
+  /// that callback is the last. Called from a callback or continuation of any
+  /// client (an engine's thread), it does not wait either: a callback running
+  /// elsewhere at that moment may still finish.
   void close();
 
   /// Where the stream is now.

@@ -27,6 +27,7 @@
 #include "tether/sse.hpp"             // IWYU pragma: export
 #include "tether/sse_parser.hpp"      // IWYU pragma: export
 #include "tether/timings.hpp"         // IWYU pragma: export
+#include "tether/version.hpp"         // IWYU pragma: export
 
 /// \mainpage Tether API reference
 /// An HTTP client for C++20 whose core is cancellation (axios and fetch with

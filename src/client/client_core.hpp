@@ -14,6 +14,7 @@
 #include "tether/client.hpp"
 #include "tether/testing.hpp"
 #include "transport/egress.hpp"
+#include "transport/egress_resolve.hpp"
 #include "transport/engine.hpp"
 
 namespace tether::detail {
@@ -36,6 +37,7 @@ struct EngineOwner {
       .handler = options.transport ? options.transport->attach() : nullptr,
       .cookie_file = cookie_file(),
       .egress = EgressRules::make(options.egress),
+      .resolve = NameOverrides::make(options.resolve),
   });
   // Aborted when the last client goes: settles every request of the engine
   // whatever its stage (in an interceptor, in back-off, in flight).

@@ -10,6 +10,7 @@
 #include "client/plain_url.hpp"
 #include "core/redact.hpp"
 #include "http/absolute_url.hpp"
+#include "http/host.hpp"
 #include "http/upload.hpp"
 
 namespace tether::detail {
@@ -131,7 +132,7 @@ std::variant<std::string, Error> resolve_url(const RequestConfig& config) {
     return Error(ErrorCode::InvalidUrl, invalid_url("a space (encode it as %20)", url));
   }
   if (auto problem = check_url(url)) return Error(ErrorCode::InvalidUrl, *problem);
-  return url;
+  return without_trailing_dot(std::move(url));  // before any resolver or policy sees it
 }
 
 // Both signals apply: AbortSignal::any only when both are set and differ, so

@@ -43,4 +43,10 @@ std::string to_string(const IpAddress& address);
 // spaces, control characters, delimiters such as '/', '@', ':' in a name).
 std::string canonical_host(std::string_view host);
 
+// `url` with its host's trailing dot dropped (and that host in canonical
+// form): "http://localhost.:80/" → "http://localhost:80/". Every other URL,
+// and one that does not parse, comes back as it is. (host_url.cpp: the one
+// function here that uses curl, to find the host as curl will.)
+std::string without_trailing_dot(std::string url);
+
 }  // namespace tether::detail

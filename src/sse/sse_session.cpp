@@ -1,5 +1,7 @@
 #include "sse/sse_session.hpp"
 
+#include "transport/engine.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -111,7 +113,14 @@ void SseSession::close() {
     thrown = std::current_exception();  // (after the wait: the guarantee holds either way)
   }
   // A callback already running on another thread finishes before close()
-  // returns; one on this thread (close() from inside it) cannot be waited for.
+  // returns; one on this thread (close() from inside it) cannot be waited for,
+  // nor one while this is an engine's thread: that callback may be blocked on
+  // a request of this thread's client (a deadlock). New callbacks are stopped
+  // either way.
+  if (on_engine_thread() && t_in_callback != this) {
+    if (thrown) std::rethrow_exception(thrown);
+    return;
+  }
   int own = t_in_callback == this ? 1 : 0;
   {
     std::unique_lock lock(mu_);

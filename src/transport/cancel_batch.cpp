@@ -10,9 +10,18 @@ namespace tether::detail {
 
 namespace {
 
+// Trivially destructible, so still readable while the thread (or, for the
+// main thread, the process) destroys `held` and then runs later destructors
+// that abort (a static Client, a thread_local Scope): those push directly.
+thread_local bool held_gone = false;
+
 struct HeldCancels {
   std::shared_ptr<Engine::Loop> loop;  // null: nothing held
   std::vector<TransferId> ids;         // keeps its capacity for the next abort()
+  HeldCancels() = default;
+  HeldCancels(const HeldCancels&) = delete;
+  HeldCancels& operator=(const HeldCancels&) = delete;
+  ~HeldCancels() { held_gone = true; }
 };
 
 thread_local HeldCancels held;
@@ -20,11 +29,11 @@ thread_local HeldCancels held;
 }  // namespace
 
 bool holding_cancels() noexcept {
-  return held.loop != nullptr;
+  return !held_gone && held.loop != nullptr;
 }
 
 void flush_held_cancels() noexcept {
-  if (!held.loop) return;
+  if (held_gone || !held.loop) return;
   std::shared_ptr<Engine::Loop> loop = std::move(held.loop);
   held.loop = nullptr;
   loop->push_cancels(held.ids);
@@ -32,7 +41,7 @@ void flush_held_cancels() noexcept {
 }
 
 bool hold_cancel(const std::shared_ptr<Engine::Loop>& loop, TransferId id) noexcept {
-  if (!BatchScope::open()) return false;
+  if (held_gone || !BatchScope::open()) return false;
   if (held.loop && held.loop != loop) flush_held_cancels();  // another client's engine
   try {
     held.ids.push_back(id);

@@ -68,6 +68,23 @@ std::optional<IpAddress> embedded_ipv4(const IpAddress& a) {
   return std::nullopt;
 }
 
+// The address a socket is about to connect to.
+std::optional<IpAddress> ip_address(const sockaddr* address, socklen_t length) {
+  IpAddress a;
+  if (address->sa_family == AF_INET && length >= static_cast<socklen_t>(sizeof(sockaddr_in))) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(address);
+    std::memcpy(a.bytes.data(), &in->sin_addr, 4);
+  } else if (address->sa_family == AF_INET6 &&
+             length >= static_cast<socklen_t>(sizeof(sockaddr_in6))) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(address);
+    a.v6 = true;
+    std::memcpy(a.bytes.data(), &in6->sin6_addr, 16);
+  } else {
+    return std::nullopt;
+  }
+  return a;
+}
+
 }  // namespace
 
 const char* describe(AddressClass c) {
@@ -169,19 +186,25 @@ std::optional<std::string> EgressRules::refusal(const IpAddress& address) const 
 }
 
 std::optional<std::string> EgressRules::refusal(const sockaddr* address, socklen_t length) const {
-  IpAddress a;
-  if (address->sa_family == AF_INET && length >= static_cast<socklen_t>(sizeof(sockaddr_in))) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(address);
-    std::memcpy(a.bytes.data(), &in->sin_addr, 4);
-  } else if (address->sa_family == AF_INET6 &&
-             length >= static_cast<socklen_t>(sizeof(sockaddr_in6))) {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(address);
-    a.v6 = true;
-    std::memcpy(a.bytes.data(), &in6->sin6_addr, 16);
-  } else {
-    return std::string("Connection refused by the egress policy: not an IP address");
+  auto a = ip_address(address, length);
+  if (!a) return std::string("Connection refused by the egress policy: not an IP address");
+  return refusal(*a);
+}
+
+std::optional<std::string> EgressRules::proxy_refusal(const IpAddress& address) const {
+  for (const AddressRange& range : allow_) {
+    if (range.contains(address)) return std::nullopt;
   }
-  return refusal(a);
+  return "Connection to the proxy at " + to_string(address) +
+         " refused by the egress policy (a proxy takes the request's target out of the "
+         "policy's sight: list the proxy's address in EgressPolicy::allow to use it)";
+}
+
+std::optional<std::string> EgressRules::proxy_refusal(const sockaddr* address,
+                                                      socklen_t length) const {
+  auto a = ip_address(address, length);
+  if (!a) return std::string("Connection refused by the egress policy: not an IP address");
+  return proxy_refusal(*a);
 }
 
 }  // namespace tether::detail

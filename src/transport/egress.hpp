@@ -57,6 +57,11 @@ class EgressRules {
   // and its class), or nullopt if it may go ahead.
   std::optional<std::string> refusal(const IpAddress& address) const;
   std::optional<std::string> refusal(const sockaddr* address, socklen_t length) const;
+  // For a connection to a proxy, which takes the request's target out of the
+  // policy's sight: refused unless an entry of `allow` holds the proxy's
+  // address (being public is not enough).
+  std::optional<std::string> proxy_refusal(const IpAddress& address) const;
+  std::optional<std::string> proxy_refusal(const sockaddr* address, socklen_t length) const;
 
  private:
   std::vector<AddressRange> allow_;

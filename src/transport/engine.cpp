@@ -29,6 +29,7 @@ std::shared_ptr<Engine> Engine::start(EngineSettings settings) {
   }
   auto loop = std::make_shared<Loop>();
   loop->egress = std::move(settings.egress);
+  loop->resolve = std::move(settings.resolve);
   if (settings.cookie_file) {
     loop->cookie_jar = std::make_unique<CookieJar>(std::move(*settings.cookie_file));
   }

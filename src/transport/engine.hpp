@@ -127,6 +127,7 @@ using TransferOutcome = std::variant<TransferResult, TransferFailure>;
 using TransferDone = std::function<void(TransferOutcome&&)>;
 
 class EgressRules;
+class NameOverrides;
 
 // A stand-in for the network (the test kit's MockTransport): an engine given
 // one hands it every transfer instead of curl, and stays the executor. It
@@ -146,6 +147,8 @@ struct EngineSettings {
   std::shared_ptr<TransferHandler> handler{};   // transfers go here, not to curl
   std::optional<std::string> cookie_file{};     // a cookie jar ("": in memory only)
   std::shared_ptr<const EgressRules> egress{};  // checked on every connection
+  // Name overrides (ClientOptions::resolve; null: none).
+  std::shared_ptr<const NameOverrides> resolve{};
 };
 
 class Engine final : public Executor, public std::enable_shared_from_this<Engine> {
@@ -199,5 +202,10 @@ class Engine final : public Executor, public std::enable_shared_from_this<Engine
   std::shared_ptr<Loop> loop_;
   std::shared_ptr<TransferHandler> handler_;  // null: curl moves the bytes
 };
+
+// True on the loop thread of any engine (where every client's callbacks and
+// continuations run): code there must not wait for another client's callback,
+// which may be waiting for this thread.
+bool on_engine_thread() noexcept;
 
 }  // namespace tether::detail

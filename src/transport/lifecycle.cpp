@@ -164,8 +164,10 @@ void Engine::Loop::finish(Transfer& t, CURLcode code) {
   // follow_redirect re-adds the transfer, or refuses the redirect by setting
   // t.failure, or leaves a response that is not a redirect to us.
   if (code == CURLE_OK && !t.failure && follow_redirect(t)) return;
-  if (code == CURLE_COULDNT_CONNECT && !t.failure && !t.egress_refusal.empty()) {
-    // Security: the egress policy refused every address it was offered.
+  if (code == CURLE_COULDNT_CONNECT && !t.failure && !t.egress_refusal.empty() &&
+      !t.egress_allowed) {
+    // Security: the egress policy refused every address it was offered (if it
+    // let one through, that one's failure to connect is the error).
     t.failure =
         t.make_failure_ptr(ErrorCode::Network, std::move(t.egress_refusal), TransportError::Policy);
   }

@@ -25,6 +25,7 @@
 
 #include "transport/cookies.hpp"
 #include "transport/egress.hpp"
+#include "transport/egress_resolve.hpp"
 #include "transport/engine.hpp"
 
 namespace tether::detail {
@@ -78,6 +79,7 @@ struct Transfer {
   // the first address it refused on this hop (reported if none connects).
   const EgressRules* egress = nullptr;
   std::string egress_refusal;
+  bool egress_allowed = false;  // some address of this hop passed the policy
 
   void set_phase(RequestPhase p) {
     if (!spec.extras || !spec.extras->on_event) {
@@ -163,6 +165,7 @@ struct Engine::Loop {
   bool shutdown_requested = false;
   // Security: the client's egress policy (set before the thread starts; null: none).
   std::shared_ptr<const EgressRules> egress;
+  std::shared_ptr<const NameOverrides> resolve;  // ClientOptions::resolve (null: none)
 
   // Cookies: the client's jar (null: cookies off); the loop's thread only,
   // once the thread runs.

@@ -33,12 +33,14 @@ void Engine::Loop::push_cancels(const std::vector<TransferId>& ids) noexcept {
     try {
       queue.reserve(queue.size() + ids.size());
     } catch (...) {
-      // Out of memory: as many as fit are pushed; the rest run to their end
-      // and are ignored, their requests being settled.
+      // Out of memory for all at once: each push_back below may still find
+      // room (a Cancel command allocates nothing itself).
     }
-    for (TransferId id : ids) {
-      if (queue.size() == queue.capacity()) break;
-      queue.push_back(Command{Command::Kind::Cancel, id, nullptr, {}});
+    try {
+      for (TransferId id : ids) queue.push_back(Command{Command::Kind::Cancel, id, nullptr, {}});
+    } catch (...) {
+      // None left: the rest run to their end or timeout, their requests
+      // already settled (the aborting thread cannot wait for memory).
     }
   }
   wake(was_empty);

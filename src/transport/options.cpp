@@ -70,6 +70,7 @@ void Engine::Loop::configure(Transfer& t) {
   curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
   curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, &Loop::on_prereq);
   if (egress) curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, &Loop::on_open_socket);
+  if (resolve) curl_easy_setopt(e, CURLOPT_RESOLVE, resolve->list());
   // An abort while the name resolves must not wait for the resolver thread
   // inside curl_multi_remove_handle: with this, curl leaves it to finish alone.
   curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
@@ -240,6 +241,7 @@ void Engine::Loop::set_pointers(Transfer& t) {
   if (egress) {
     t.egress = egress.get();
     t.egress_refusal.clear();
+    t.egress_allowed = false;
     curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, &t);
   }
   if (t.url.rfind("https:", 0) == 0) curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, &t);

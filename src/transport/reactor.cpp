@@ -39,7 +39,16 @@ Engine::Loop::~Loop() {
   if (epoll_fd_ >= 0) close(epoll_fd_);
 }
 
+namespace {
+thread_local bool t_engine_thread = false;
+}  // namespace
+
+bool on_engine_thread() noexcept {
+  return t_engine_thread;
+}
+
 void Engine::Loop::run() {
+  t_engine_thread = true;
   thread_id.store(std::this_thread::get_id());
   std::vector<epoll_event> events(1024);
   for (;;) {

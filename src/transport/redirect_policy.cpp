@@ -73,7 +73,7 @@ RedirectDecision decide_redirect(const RedirectInput& in) {
     d.message = "Maximum number of redirects exceeded";
     return d;
   }
-  d.url = in.location;
+  d.url = without_trailing_dot(in.location);
   std::string next_origin = origin_of(d.url);
   if (!is_http_scheme(next_origin)) {
     d.action = RedirectDecision::Action::Refuse;

@@ -305,7 +305,10 @@ TEST(AllocFailure, InterceptorsRetriesAndRedirects) {
 TEST(AllocFailure, AbortedFromTheCallingThread) {
   torture("abort", [](Client& c, const Server& s) {
     tether::AbortController controller;
-    RequestConfig config{.url = s.url("/delay/5"), .signal = controller.signal()};
+    // The server answers only after 10 minutes, far beyond kBound: the request
+    // can settle in time only through its abort (an abort lost to a failed
+    // allocation shows as "never settled"), never with a value.
+    RequestConfig config{.url = s.url("/delay/600000"), .signal = controller.signal()};
     auto f = c.request(std::move(config));
     controller.abort();
     return f;

@@ -104,3 +104,27 @@ TEST(AbortBatch, ANestedAbortCancelsItsRequestsToo) {
   ASSERT_TRUE(after);
   EXPECT_EQ(after.value().data.text(), "ok");
 }
+
+// A client that lives in a thread_local (or a static) outlives the thread's
+// batch of held cancels: its destructor aborts its requests after that batch is
+// destroyed, and they must still be canceled (the cancels go straight to the
+// engine; under ASan, a held cancel written into the destroyed batch is a
+// use-after-free).
+TEST(AbortBatch, AClientDestroyedAtThreadExitAfterTheBatchStillCancels) {
+  tether::test::TestServerProcess server;
+  std::vector<tether::Future<tether::Response>> in_flight;
+  std::thread([&] {
+    // Constructed before the batch (the first abort below makes it), so
+    // destroyed after it.
+    thread_local tether::Client client;
+    in_flight.push_back(client.get(server.url("/headers-never?late=1")));
+    tether::AbortController early;
+    Futures first = start_never(client, server, early.signal(), 2);
+    ASSERT_TRUE(server.wait_for("requests", 3, 60s));
+    early.abort();
+    expect_canceled(first);
+  }).join();
+  ASSERT_TRUE(in_flight[0].wait_for(60s));
+  EXPECT_TRUE(in_flight[0].result().error().is_cancel());
+  EXPECT_TRUE(server.wait_for("client_closed", 3, 60s)) << "the late request's socket stayed open";
+}

@@ -8,6 +8,7 @@
 
 #include "tether/error.hpp"
 #include "transport/egress.hpp"
+#include "transport/egress_resolve.hpp"
 
 using tether::EgressPolicy;
 using tether::detail::AddressClass;
@@ -52,6 +53,9 @@ TEST(Egress, AddressClasses) {
       {"ff02::1", AddressClass::Multicast},
       {"255.255.255.255", AddressClass::Broadcast},
       {"240.0.0.1", AddressClass::Reserved},
+      {"192.0.0.1", AddressClass::Reserved},
+      {"fec0::1", AddressClass::Private},
+      {"ff00::1", AddressClass::Multicast},
       {"169.254.169.254", AddressClass::Metadata},
       {"fd00:ec2::254", AddressClass::Metadata},
       // IPv6 spellings of IPv4 addresses have the IPv4 address's class.
@@ -147,6 +151,103 @@ TEST(Egress, BadAllowEntryIsAClearError) {
   } catch (const tether::Error& e) {
     EXPECT_EQ(e.code(), tether::ErrorCode::BadOptionValue);
     EXPECT_NE(std::string(e.what()).find("intranet.local"), std::string::npos) << e.what();
+  }
+}
+
+// Every range the policy refuses, as the refusal names it: the coverage that
+// integration tests would otherwise get by connecting to such addresses.
+TEST(Egress, EveryInternalRangeIsRefusedWithItsClassNamed) {
+  auto rules = EgressRules::make({.deny_internal = true});
+  ASSERT_TRUE(rules);
+  struct Case {
+    std::string address;
+    std::string cls;
+  };
+  const std::vector<Case> cases = {
+      {"169.254.169.254", "cloud metadata"},
+      {"fd00:ec2::254", "cloud metadata"},
+      {"::ffff:169.254.169.254", "cloud metadata"},
+      {"10.0.0.1", "private"},
+      {"172.16.0.1", "private"},
+      {"192.168.0.1", "private"},
+      {"fd00::1", "private"},
+      {"fec0::1", "private"},
+      {"100.64.0.1", "shared"},
+      {"0.0.0.0", "unspecified"},
+      {"::", "unspecified"},
+      {"fe80::1", "link-local"},
+      {"169.254.0.1", "link-local"},
+      {"127.0.0.1", "loopback"},
+      {"::1", "loopback"},
+      {"224.0.0.1", "multicast"},
+      {"ff02::1", "multicast"},
+      {"255.255.255.255", "broadcast"},
+      {"240.0.0.1", "reserved"},
+      {"192.0.0.8", "reserved"},
+  };
+  for (const Case& c : cases) {
+    auto refused = rules->refusal(*parse_ip(c.address));
+    ASSERT_TRUE(refused) << c.address;
+    EXPECT_NE(refused->find("refused by the egress policy (" + c.cls), std::string::npos)
+        << c.address << ": " << *refused;
+    EXPECT_NE(refused->find(tether::detail::to_string(*parse_ip(c.address))), std::string::npos)
+        << *refused;
+  }
+}
+
+// A proxy takes the target out of the policy's sight: only an explicitly
+// allowed proxy address goes, a public one as much as an internal one.
+TEST(Egress, AProxyMustBeExplicitlyAllowed) {
+  auto rules = EgressRules::make({.deny_internal = true, .allow = {"10.20.0.0/16", "::1"}});
+  ASSERT_TRUE(rules);
+  EXPECT_FALSE(rules->proxy_refusal(*parse_ip("10.20.3.4")));
+  EXPECT_FALSE(rules->proxy_refusal(*parse_ip("::1")));
+  auto public_proxy = rules->proxy_refusal(*parse_ip("93.184.216.34"));
+  ASSERT_TRUE(public_proxy);
+  EXPECT_NE(public_proxy->find("proxy at 93.184.216.34"), std::string::npos) << *public_proxy;
+  EXPECT_NE(public_proxy->find("EgressPolicy::allow"), std::string::npos) << *public_proxy;
+  EXPECT_TRUE(rules->proxy_refusal(*parse_ip("127.0.0.1")));
+  sockaddr_in v4{};
+  v4.sin_family = AF_INET;
+  inet_pton(AF_INET, "10.20.0.1", &v4.sin_addr);
+  EXPECT_FALSE(rules->proxy_refusal(reinterpret_cast<sockaddr*>(&v4), sizeof v4));
+  inet_pton(AF_INET, "10.21.0.1", &v4.sin_addr);
+  EXPECT_TRUE(rules->proxy_refusal(reinterpret_cast<sockaddr*>(&v4), sizeof v4));
+}
+
+TEST(Egress, ResolveEntriesAreCanonical) {
+  using tether::detail::canonical_resolve_entry;
+  const std::vector<std::pair<std::string, std::string>> good = {
+      {"api.test:80:127.0.0.1", "api.test:80:127.0.0.1"},
+      {"API.Test.:8080:127.0.0.1,::1", "api.test:8080:127.0.0.1,[::1]"},
+      {"x.test:443:[::1]", "x.test:443:[::1]"},
+      {"x.test:1:127.1", "x.test:1:127.0.0.1"},
+      {"x.test:65535:::ffff:127.0.0.1", "x.test:65535:127.0.0.1"},
+  };
+  for (const auto& [in, out] : good) EXPECT_EQ(canonical_resolve_entry(in), out) << in;
+  for (std::string bad :
+       {"", "api.test", "api.test:80", "api.test:80:", ":80:127.0.0.1", "api.test::127.0.0.1",
+        "api.test:0:127.0.0.1", "api.test:65536:127.0.0.1", "api.test:8x:127.0.0.1",
+        "api.test:80:localhost", "api.test:80:127.0.0.1,", "127.0.0.1:80:127.0.0.1",
+        "a b:80:127.0.0.1", "api.test:80:127.0.0.1\r\n"}) {
+    EXPECT_EQ(canonical_resolve_entry(bad), "") << bad;
+  }
+}
+
+TEST(Egress, ABadResolveEntryIsAClearError) {
+  using tether::detail::NameOverrides;
+  EXPECT_EQ(NameOverrides::make({}), nullptr);
+  auto made = NameOverrides::make({"api.test:80:127.0.0.1", "b.test:81:::1"});
+  ASSERT_TRUE(made);
+  ASSERT_NE(made->list(), nullptr);
+  EXPECT_EQ(made->entries(),
+            (std::vector<std::string>{"api.test:80:127.0.0.1", "b.test:81:[::1]"}));
+  try {
+    (void)NameOverrides::make({"api.test:80:127.0.0.1", "api.test:80:nowhere"});
+    FAIL() << "no error";
+  } catch (const tether::Error& e) {
+    EXPECT_EQ(e.code(), tether::ErrorCode::BadOptionValue);
+    EXPECT_NE(std::string(e.what()).find("api.test:80:nowhere"), std::string::npos) << e.what();
   }
 }
 

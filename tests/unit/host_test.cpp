@@ -11,6 +11,7 @@ using tether::detail::canonical_host;
 using tether::detail::parse_ip;
 using tether::detail::parse_ipv4;
 using tether::detail::parse_ipv6;
+using tether::detail::without_trailing_dot;
 
 namespace {
 
@@ -117,6 +118,24 @@ TEST(Host, ParseIp) {
   ASSERT_TRUE(v6);
   EXPECT_TRUE(v6->v6);
   EXPECT_EQ(to_string(*v6), "2001:db8::1");
+}
+
+// A host's trailing dot goes before any resolver or policy sees the URL:
+// "localhost." and "127.0.0.1." are otherwise names of their own (real DNS).
+TEST(Host, TrailingDotLeavesTheUrl) {
+  const std::vector<Case> cases = {
+      {"http://localhost.:8080/ok", "http://localhost:8080/ok"},
+      {"http://127.0.0.1./x?a=1#f", "http://127.0.0.1/x?a=1#f"},
+      {"https://API.Example.COM./p", "https://api.example.com/p"},
+      {"http://user:pw@host.test.:81/", "http://user:pw@host.test:81/"},
+      // Left as they are: no trailing dot, IPv6, not a URL.
+      {"http://localhost:8080/ok", "http://localhost:8080/ok"},
+      {"http://Example.com/a.b.", "http://Example.com/a.b."},
+      {"http://[::1]:80/", "http://[::1]:80/"},
+      {"not a url.", "not a url."},
+      {"http://a..b./", "http://a..b./"},
+  };
+  for (const Case& c : cases) EXPECT_EQ(without_trailing_dot(c.in), c.out) << c.in;
 }
 
 }  // namespace
