@@ -70,7 +70,9 @@ fuzz: setup
 # and hedging against a slow tail (docs/patterns.md).
 # Not part of `make test`: timing goals live here, never in tests. Builds only
 # what it runs; the table, its JSON and the plot land in build/bench/.
-bench: setup build/CMakeCache.txt
+bench: setup
+	./scripts/setup bench
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)  # (finds the peers just installed)
 	cmake --build build -j $(JOBS) --target tether_bench_primitives tether_bench_http \
 	  tether_bench_queue tether_bench_hedging tether_test_server
 	./build/bench/tether_bench_primitives --benchmark_min_time=0.2

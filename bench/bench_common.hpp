@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <memory>
 #include <string>
 #include <utility>
@@ -34,6 +35,22 @@ struct Throughput {
   double cpu_per_1000 = 0;  // seconds of client CPU per 1,000 requests
   int failed = 0;           // transfers that did not complete with a response
 };
+
+// Times a closed-loop run: `launch(run)` starts one of `concurrency` request
+// chains, each starting the next as one completes; `run->all_done` is set when
+// `total` have completed and `run->failed` counts those that failed.
+template <class Run>
+Throughput timed_run(const std::shared_ptr<Run>& run, int total, int concurrency) {
+  auto done = run->all_done.get_future();
+  double cpu0 = cpu_seconds();
+  auto t0 = Clock::now();
+  for (int i = 0; i < concurrency && i < total; ++i) Run::launch(run);
+  done.wait();
+  auto elapsed = Clock::now() - t0;
+  double cpu = cpu_seconds() - cpu0;
+  return {total / std::chrono::duration<double>(elapsed).count(), cpu * 1000.0 / total,
+          run->failed.load()};
+}
 
 struct AbortFigures {
   std::vector<double> settled_us, closed_us;

@@ -90,16 +90,7 @@ Throughput CpprestSide::throughput(const std::string& url, int total, int concur
           });
     }
   };
-  auto run = std::make_shared<Run>(url, total);
-  auto done = run->all_done.get_future();
-  double cpu0 = cpu_seconds();
-  auto t0 = Clock::now();
-  for (int i = 0; i < concurrency && i < total; ++i) Run::launch(run);
-  done.wait();
-  auto elapsed = Clock::now() - t0;
-  double cpu = cpu_seconds() - cpu0;
-  return {total / std::chrono::duration<double>(elapsed).count(), cpu * 1000.0 / total,
-          run->failed.load()};
+  return timed_run(std::make_shared<Run>(url, total), total, concurrency);
 }
 
 }  // namespace

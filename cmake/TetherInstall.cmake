@@ -33,10 +33,12 @@ install(FILES ${PROJECT_BINARY_DIR}/tetherConfig.cmake ${PROJECT_BINARY_DIR}/tet
 set(_tether_pc_dir ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 file(RELATIVE_PATH TETHER_PC_TO_PREFIX /${_tether_pc_dir} /)
 string(REGEX REPLACE "/$" "" TETHER_PC_TO_PREFIX "${TETHER_PC_TO_PREFIX}")
+# A static libtether needs curl at link time: listed in Requires (not
+# Requires.private), so a plain `pkg-config --libs tether` links it.
 if(TETHER_STATIC)
-  set(TETHER_PC_REQUIRES_PRIVATE "libcurl >= 7.87")
+  set(TETHER_PC_REQUIRES_CURL ", libcurl >= 7.87")
 else()
-  set(TETHER_PC_REQUIRES_PRIVATE "")
+  set(TETHER_PC_REQUIRES_CURL "")
 endif()
 configure_file(cmake/tether.pc.in ${PROJECT_BINARY_DIR}/tether.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/tether.pc DESTINATION ${_tether_pc_dir})

@@ -51,9 +51,9 @@ namespace tether::testing {
 /// A request as the mock received it (after defaults, interceptors and params:
 /// what would have gone on the wire).
 struct RecordedRequest {
-  std::string method{};        ///< as sent
-  std::string url{};           ///< the whole URL, query included
-  Headers headers{};           ///< the request's headers
+  std::string method{};  ///< as sent
+  std::string url{};     ///< the whole URL, query included
+  Headers headers{};     ///< the request's headers
   /// The body's bytes (empty for none and for a Form); a Body::file or
   /// Body::stream is read whole when the request is sent, on the engine thread.
   std::string body{};
