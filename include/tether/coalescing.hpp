@@ -1,7 +1,7 @@
 /// \file
 /// Coalescing (Go's singleflight, with reference-counted cancellation):
 /// identical requests in flight at once share one transfer. See
-/// docs/patterns-hedging.md.
+/// docs/patterns.md.
 #pragma once
 
 #include <functional>

@@ -1,7 +1,7 @@
 /// \file
 /// Hedged requests ("The Tail at Scale", gRPC's hedgingPolicy): after a delay
 /// with no answer, the same request is sent again; the first success wins and
-/// the other copies are aborted at once. See docs/patterns-hedging.md.
+/// the other copies are aborted at once. See docs/patterns.md.
 #pragma once
 
 #include <chrono>
