@@ -8,14 +8,14 @@
 #include <thread>
 #include <vector>
 
-#include "support/test_server.hpp"
+#include "support/server_process.hpp"
 #include "tether/client.hpp"
 
 namespace tether {
 namespace {
 
 TEST(DefaultsRace, ChangingDefaultsAndInterceptorsWhileRequestsRun) {
-  test::TestServer server;
+  test::TestServerProcess server;
   Client client({.base_url = server.url("/")});
   Client copy = client;  // a handle: shares defaults and interceptors
   constexpr int kSenders = 3;

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "client/client_core.hpp"
-#include "support/test_server.hpp"
+#include "support/server_process.hpp"
 #include "tether/tether.hpp"
 
 using namespace std::chrono_literals;
@@ -48,7 +48,7 @@ struct Submitted {
 };
 
 TEST(QueueRace, ThreadsSubmitAndAbortThroughOneLimitedClient) {
-  tether::test::TestServer a, b;
+  tether::test::TestServerProcess a, b;
   const auto base_seed = seed();
   SCOPED_TRACE("TETHER_RACE_SEED=" + std::to_string(base_seed));
   std::vector<std::shared_ptr<Submitted>> all[kThreads];
@@ -116,7 +116,7 @@ TEST(QueueRace, ThreadsSubmitAndAbortThroughOneLimitedClient) {
 }
 
 TEST(QueueRace, AbortsFromManyThreadsWhileTheQueueDrains) {
-  tether::test::TestServer server;
+  tether::test::TestServerProcess server;
   const auto base_seed = seed();
   SCOPED_TRACE("TETHER_RACE_SEED=" + std::to_string(base_seed));
   Client client(RequestConfig{}, ClientOptions{.max_requests = 2});

@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "support/test_server.hpp"
+#include "support/server_process.hpp"
 #include "tether/tether.hpp"
 
 using namespace std::chrono_literals;
@@ -44,7 +44,7 @@ struct Owner {
 }  // namespace
 
 TEST(ScopeRace, NothingRunsAfterDestructionEvenWhenRacing) {
-  tether::test::TestServer server;
+  tether::test::TestServerProcess server;
   tether::Client client;
   std::atomic<int> violations{0};
   std::atomic<int> ran{0};
