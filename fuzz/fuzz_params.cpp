@@ -64,9 +64,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             merged.compare(merged.size() - (url.size() - hash), std::string::npos, url, hash) == 0,
         "the fragment is kept");
   }
-  // Every given parameter reads back with its value.
+  // Every given parameter reads back with its value. A name that is not UTF-8
+  // does not round-trip (its bytes come back as literal "%BC" escapes), so it
+  // may read back as another given name: then no name is checked.
   const tether::Params back = tether::parse_query(query_of(merged));
+  bool names_round_trip = true;
+  for (const auto& entry : given) names_round_trip = names_round_trip && valid_utf8(entry.first);
   for (const auto& [name, value] : given) {
+    if (!names_round_trip) break;
     if (name.empty() || !valid_utf8(name) || !valid_utf8(value)) continue;
     const auto* found = back.find(name);
     require(found != nullptr, "a given parameter is in the merged URL");

@@ -76,7 +76,8 @@ Data Data::unwrap(std::string_view content_type, std::string body) {
     if (body.empty()) return from_json(nullptr);
     try {
       return from_json(nlohmann::json::parse(body));
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
+      // parse_error, and out_of_range for a number too large ("4e616"; found by fuzzing)
       throw Error(ErrorCode::BadResponse,
                   std::string("Failed to parse JSON response body: ") + e.what());
     }
