@@ -26,7 +26,7 @@ const char* const kUsual[] = {
     "http://localhost",
     "https://api.example.com/v1/users?id=7&sort=name#top",
     "https://example.com:443/a/b.json?q=%20x&list[]=1",  // '[' after the path: full parse
-    "http://10.0.0.1:65535/x",
+    "http://127.0.0.2:65535/x",
     "http://0x7f.1/",  // a name to this test; curl reads it as 127.0.0.1
     "https://sub-domain.example.org/path;params?x=1,2&y=(3)*4+5!~'$",
 };
@@ -40,9 +40,9 @@ const char* const kUnusual[] = {
     "http://host:/",           // empty port
     "http://host:8a/",         // not a number
     "http://999.1.1.1/",       // not a dotted quad of 0-255
-    "http://1.2.3/",           // another numeric form
+    "http://127.0.1/",         // another numeric form
     "http://ho_st/",           // '_' in a host
-    "http://-host/",           // leading '-'
+    "http://-localhost/",      // leading '-'
     "http:///path",            // no host
     "http://host/a b",         // space
     "http://host/a\\b",        // backslash
