@@ -77,9 +77,17 @@ class ScopeEntry {
   ScopeEntry& operator=(const ScopeEntry&) = delete;
   ~ScopeEntry();
   explicit operator bool() const noexcept { return state_ != nullptr; }
+  /// The entries this thread holds now, innermost first (scope_state.cpp).
+  const ScopeEntry* outer() const noexcept { return outer_; }
+  /// The scope this entry counts in (null: it was refused).
+  const ScopeState* state() const noexcept { return state_; }
 
  private:
   ScopeState* state_ = nullptr;
+  // Entries nest on a thread (RAII), so they link themselves into a list
+  // headed by a thread_local pointer: no allocation, and nothing for thread
+  // exit to destroy before a thread_local Scope that still asks.
+  const ScopeEntry* outer_ = nullptr;
 };
 
 // The Error of work refused by a closed scope (Canceled, with the scope's reason).

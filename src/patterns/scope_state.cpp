@@ -1,7 +1,7 @@
 #include "patterns/scope_state.hpp"
 
 #include <algorithm>
-#include <vector>
+#include <utility>
 
 #include "tether/scope.hpp"
 
@@ -9,9 +9,10 @@ namespace tether::detail {
 
 namespace {
 
-// The scopes whose entries this thread holds now, innermost last: the closing
-// thread must not wait for itself.
-thread_local std::vector<const ScopeState*> held_here;
+// The innermost entry this thread holds now (entries link to their outer
+// one): the closing thread must not wait for itself. A plain pointer, so a
+// thread_local Scope closing at thread exit never reads a destroyed object.
+thread_local const ScopeEntry* innermost = nullptr;
 
 std::optional<ScopeState::Clock::time_point> earlier(
     std::optional<ScopeState::Clock::time_point> a,
@@ -50,20 +51,17 @@ bool ScopeState::enter() noexcept {
     for (ScopeState* t = this; t != s; t = t->parent_.get()) t->leave_one();
     return false;
   }
-  held_here.push_back(this);
   return true;
 }
 
 void ScopeState::leave() noexcept {
-  // Entries end in reverse order of their start on one thread (RAII).
-  if (!held_here.empty() && held_here.back() == this) held_here.pop_back();
   for (ScopeState* s = this; s; s = s->parent_.get()) s->leave_one();
 }
 
 std::uint64_t ScopeState::held_by_this_thread() const noexcept {
   std::uint64_t n = 0;
-  for (const ScopeState* held : held_here) {
-    for (const ScopeState* s = held; s; s = s->parent_.get()) {
+  for (const ScopeEntry* entry = innermost; entry; entry = entry->outer()) {
+    for (const ScopeState* s = entry->state(); s; s = s->parent_.get()) {
       if (s == this) ++n;
     }
   }
@@ -89,11 +87,16 @@ void ScopeState::close(const AbortReason& reason) noexcept {
 // --- scope.hpp's helpers ---
 
 ScopeEntry::ScopeEntry(const std::shared_ptr<ScopeState>& state) noexcept {
-  if (state && state->enter()) state_ = state.get();
+  if (!state || !state->enter()) return;
+  state_ = state.get();
+  outer_ = std::exchange(innermost, this);
 }
 
 ScopeEntry::~ScopeEntry() {
-  if (state_) state_->leave();
+  if (!state_) return;
+  // Entries end in reverse order of their start on one thread (RAII).
+  if (innermost == this) innermost = outer_;
+  state_->leave();
 }
 
 void throw_scope_closed(const ScopeState& state) {

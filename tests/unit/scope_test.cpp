@@ -125,6 +125,45 @@ TEST(Scope, DestroyedInsideItsOwnContinuation) {
   EXPECT_TRUE(other.result().error().is_cancel());
 }
 
+// A thread_local Scope is destroyed at thread exit, after whatever thread
+// storage its entries used was created (and so destroyed first): closing it
+// must not read that storage (ASan saw a use-after-free when it was a vector).
+TEST(Scope, AThreadLocalScopeClosesAtThreadExit) {
+  auto ex = std::make_shared<ManualExecutor>();
+  Promise<int> p(ex);
+  Future<int> out;
+  std::thread([&] {
+    thread_local Scope scope;
+    out = scope.then(p.get_future(), [](int v) { return v + 1; });
+    p.set_value(1);
+    ex->run_all();  // the continuation runs on this thread, inside the scope
+  }).join();
+  ASSERT_TRUE(out.ready());
+  EXPECT_EQ(out.get(), 2);
+}
+
+// Entries nest on a thread: an inner scope's entry closed from inside an
+// outer scope's continuation still lets each close without waiting on itself.
+TEST(Scope, NestedEntriesOfTwoScopesOnOneThread) {
+  auto ex = std::make_shared<ManualExecutor>();
+  auto outer = std::make_unique<Scope>();
+  auto inner = std::make_unique<Scope>();
+  Promise<int> p(ex);
+  auto out = outer->then(p.get_future(), [&](int v) {
+    auto guarded = inner->guard([&](int x) {
+      inner.reset();  // held by this thread: must not wait for itself
+      outer.reset();  // likewise
+      return x * 10;
+    });
+    return guarded(v);
+  });
+  p.set_value(4);
+  ex->run_all();
+  EXPECT_EQ(out.get(), 40);
+  EXPECT_FALSE(inner);
+  EXPECT_FALSE(outer);
+}
+
 TEST(Scope, ChildAbortsWithParentNotTheOtherWay) {
   Scope parent;
   {
