@@ -29,7 +29,8 @@ Duration between(Duration from, Duration to) {
 
 }  // namespace
 
-std::string render_timings(const TransferInfo& t, bool color) {
+std::string render_timings(const TransferInfo& t, bool color, bool aborted) {
+  if (!t.available && aborted) return "Timing: not available (the request was aborted)\n";
   if (!t.available) return "Timing: not available (the request did not reach the network)\n";
   const bool tls = t.tls.count() > 0;
   // The TLS box covers connect..appconnect; without TLS the server's time

@@ -185,7 +185,8 @@ void show_timings(const Outcome& outcome) {
   const TransferInfo& info =
       outcome.result ? outcome.result.value().transfer : outcome.result.error().transfer();
   bool color = isatty(STDERR_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
-  std::cerr << render_timings(info, color);
+  bool aborted = !outcome.result && outcome.result.error().is_cancel();
+  std::cerr << render_timings(info, color, aborted);
 }
 
 }  // namespace

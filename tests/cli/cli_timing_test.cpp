@@ -44,7 +44,12 @@ TEST(CliTimingRender, PlainHttpHasNoTlsAndAReusedConnectionSaysSo) {
   std::string text = cli::render_timings(t, false);
   EXPECT_NE(text.find(" - "), std::string::npos) << text;
   EXPECT_NE(text.find("Connection: reused"), std::string::npos) << text;
-  EXPECT_NE(cli::render_timings(TransferInfo{}, false).find("not available"), std::string::npos);
+  EXPECT_NE(cli::render_timings(TransferInfo{}, false).find("did not reach the network"),
+            std::string::npos);
+  // An aborted request may have been sent: it does not say it was not.
+  std::string aborted = cli::render_timings(TransferInfo{}, false, true);
+  EXPECT_NE(aborted.find("was aborted"), std::string::npos) << aborted;
+  EXPECT_EQ(aborted.find("did not reach"), std::string::npos) << aborted;
 }
 
 TEST(CliTiming, TimingFlagPrintsThemOnStderrAndLeavesStdoutAlone) {
