@@ -73,7 +73,8 @@ fuzz: setup
 	./scripts/run-fuzzers build-clang $(FUZZ_SECONDS)
 
 # Micro-benchmarks of the primitives, then Tether against raw libcurl over
-# loopback (one table; see docs/performance.md), then the queue's abort cost
+# loopback (one table; see docs/performance.md), instructions per request
+# (callgrind), then the queue's abort cost
 # and hedging against a slow tail (docs/patterns.md).
 # Not part of `make test`: timing goals live here, never in tests. Builds only
 # what it runs; the table, its JSON and the plot land in build/bench/.
@@ -85,6 +86,7 @@ bench: setup
 	./build/bench/tether_bench_primitives --benchmark_min_time=0.2
 	./build/bench/tether_bench_http --json build/bench/http_bench.json
 	python3 bench/plot.py build/bench/http_bench.json build/bench/http_bench.png
+	python3 bench/instructions.py build/bench/tether_bench_http --json build/bench/instructions.json
 	./build/bench/tether_bench_queue
 	./build/bench/tether_bench_hedging
 
