@@ -343,8 +343,10 @@ std::optional<Error> check_headers(const Headers& headers) {
 // wrong with them.
 std::optional<Error> check_request(const RequestConfig& config, std::string& method) {
   method = config.method.empty() ? "GET" : config.method;
-  std::transform(method.begin(), method.end(), method.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  // (ASCII only: a token's bytes are ASCII, and the check below refuses others.)
+  std::transform(method.begin(), method.end(), method.begin(), [](char c) {
+    return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+  });
   if (!is_token(method)) {
     return Error(ErrorCode::BadOptionValue, "Invalid HTTP method: \"" + config.method + "\"");
   }

@@ -22,10 +22,11 @@
 namespace tether::detail {
 
 // Room for one object of type T with its control block (the vtable pointer,
-// two counts and the allocator below: a static_assert checks the fit).
+// two counts and the allocator below, 40 bytes, and the padding before T: a
+// static_assert in SlotAllocator::allocate checks the fit).
 template <class T>
 struct Slot {
-  alignas(std::max_align_t) std::byte bytes[sizeof(T) + 64];
+  alignas(std::max_align_t) std::byte bytes[sizeof(T) + 48];
 };
 
 template <class State>

@@ -69,7 +69,7 @@ bool RequestState::settle(Result<Response> outcome) {
   return true;
 }
 
-bool RequestState::settle_response(Response response) {
+bool RequestState::settle_response(Response&& response) {
   if (!claim()) return false;
   if (observer_) notify_end(ending_of(response));
   {

@@ -59,7 +59,7 @@ class RequestState : public std::enable_shared_from_this<RequestState> {
   bool settle(Result<Response> outcome);
   // As settle, with the request's config moved (or copied, if still shared)
   // into the response once this call has won.
-  bool settle_response(Response response);
+  bool settle_response(Response&& response);
   // The abort callback: O(1) small work on the aborting thread (the Error
   // shares the config; nothing is copied).
   void abort(const AbortReason& reason);
