@@ -126,6 +126,10 @@ class Result {
 
 namespace detail {
 
+// Tag: a Promise over a FutureState allocated by the library itself (a
+// request's state, future state and config share one allocation).
+struct AdoptState {};
+
 template <class T>
 class FutureState {
  public:
@@ -261,6 +265,9 @@ class Promise {
   /// A promise whose future's continuations run on `executor`.
   explicit Promise(std::shared_ptr<Executor> executor = default_executor())
       : state_(std::make_shared<detail::FutureState<T>>(std::move(executor))) {}
+  /// (Internal: a promise over `state`, allocated elsewhere.)
+  Promise(detail::AdoptState, std::shared_ptr<detail::FutureState<T>> state) noexcept
+      : state_(std::move(state)) {}
   /// Moves the promise; assigning over an unsettled one breaks its future first.
   ///@{
   Promise(Promise&&) noexcept = default;

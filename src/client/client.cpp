@@ -5,14 +5,22 @@
 namespace tether {
 
 namespace {
-RequestConfig with(RequestConfig config, std::string method, std::string url) {
-  config.method = std::move(method);
-  config.url = std::move(url);
-  return config;
+// The verbs' path: the config is built once in the caller's frame and passed
+// by reference down to prepare_config (a RequestConfig is over 1 KiB; each
+// by-value hop was a move and a destruction per request).
+Future<Response> send(const detail::ClientCore& core, RequestConfig&& config) {
+  return detail::send_request(core, detail::prepare_config(*core.defaults(), std::move(config)));
 }
-RequestConfig with(RequestConfig config, std::string method, std::string url, Body data) {
+Future<Response> with(const detail::ClientCore& core, RequestConfig&& config, const char* method,
+                      std::string&& url) {
+  config.method = method;
+  config.url = std::move(url);
+  return send(core, std::move(config));
+}
+Future<Response> with(const detail::ClientCore& core, RequestConfig&& config, const char* method,
+                      std::string&& url, Body&& data) {
   config.data = std::move(data);
-  return with(std::move(config), std::move(method), std::move(url));
+  return with(core, std::move(config), method, std::move(url));
 }
 }  // namespace
 
@@ -30,60 +38,69 @@ Client Client::create(RequestConfig overrides) const {
 }
 
 Future<Response> Client::request(RequestConfig config) {
-  return detail::send_request(*core_,
-                              detail::prepare_config(*core_->defaults(), std::move(config)));
+  return send(*core_, std::move(config));
 }
 
 Future<Response> Client::get(std::string url) {
-  return get(std::move(url), RequestConfig{});
+  RequestConfig config;
+  return with(*core_, std::move(config), "GET", std::move(url));
 }
 Future<Response> Client::get(std::string url, RequestConfig config) {
-  return request(with(std::move(config), "GET", std::move(url)));
+  return with(*core_, std::move(config), "GET", std::move(url));
 }
 Future<Response> Client::del(std::string url) {
-  return del(std::move(url), RequestConfig{});
+  RequestConfig config;
+  return with(*core_, std::move(config), "DELETE", std::move(url));
 }
 Future<Response> Client::del(std::string url, RequestConfig config) {
-  return request(with(std::move(config), "DELETE", std::move(url)));
+  return with(*core_, std::move(config), "DELETE", std::move(url));
 }
 Future<Response> Client::head(std::string url) {
-  return head(std::move(url), RequestConfig{});
+  RequestConfig config;
+  return with(*core_, std::move(config), "HEAD", std::move(url));
 }
 Future<Response> Client::head(std::string url, RequestConfig config) {
-  return request(with(std::move(config), "HEAD", std::move(url)));
+  return with(*core_, std::move(config), "HEAD", std::move(url));
 }
 Future<Response> Client::options(std::string url) {
-  return options(std::move(url), RequestConfig{});
+  RequestConfig config;
+  return with(*core_, std::move(config), "OPTIONS", std::move(url));
 }
 Future<Response> Client::options(std::string url, RequestConfig config) {
-  return request(with(std::move(config), "OPTIONS", std::move(url)));
+  return with(*core_, std::move(config), "OPTIONS", std::move(url));
 }
 Future<Response> Client::post(std::string url) {
-  return post(std::move(url), Body{}, RequestConfig{});
+  RequestConfig config;
+  return with(*core_, std::move(config), "POST", std::move(url));
 }
 Future<Response> Client::post(std::string url, Body data) {
-  return post(std::move(url), std::move(data), RequestConfig{});
+  RequestConfig config;
+  return with(*core_, std::move(config), "POST", std::move(url), std::move(data));
 }
 Future<Response> Client::post(std::string url, Body data, RequestConfig config) {
-  return request(with(std::move(config), "POST", std::move(url), std::move(data)));
+  return with(*core_, std::move(config), "POST", std::move(url), std::move(data));
 }
 Future<Response> Client::put(std::string url) {
-  return put(std::move(url), Body{}, RequestConfig{});
+  RequestConfig config;
+  return with(*core_, std::move(config), "PUT", std::move(url));
 }
 Future<Response> Client::put(std::string url, Body data) {
-  return put(std::move(url), std::move(data), RequestConfig{});
+  RequestConfig config;
+  return with(*core_, std::move(config), "PUT", std::move(url), std::move(data));
 }
 Future<Response> Client::put(std::string url, Body data, RequestConfig config) {
-  return request(with(std::move(config), "PUT", std::move(url), std::move(data)));
+  return with(*core_, std::move(config), "PUT", std::move(url), std::move(data));
 }
 Future<Response> Client::patch(std::string url) {
-  return patch(std::move(url), Body{}, RequestConfig{});
+  RequestConfig config;
+  return with(*core_, std::move(config), "PATCH", std::move(url));
 }
 Future<Response> Client::patch(std::string url, Body data) {
-  return patch(std::move(url), std::move(data), RequestConfig{});
+  RequestConfig config;
+  return with(*core_, std::move(config), "PATCH", std::move(url), std::move(data));
 }
 Future<Response> Client::patch(std::string url, Body data, RequestConfig config) {
-  return request(with(std::move(config), "PATCH", std::move(url), std::move(data)));
+  return with(*core_, std::move(config), "PATCH", std::move(url), std::move(data));
 }
 
 Interceptors& Client::interceptors() {

@@ -2,6 +2,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <memory>
 
@@ -17,17 +18,26 @@ namespace tether::detail {
 
 namespace {
 
-// RFC 9110 token characters (method and header names).
+// RFC 9110 token characters (method and header names): a table, as every
+// header name of every request is checked.
+constexpr std::array<bool, 256> kTokenTable = [] {
+  std::array<bool, 256> table{};
+  for (char c = 'a'; c <= 'z'; ++c) table[static_cast<unsigned char>(c)] = true;
+  for (char c = 'A'; c <= 'Z'; ++c) table[static_cast<unsigned char>(c)] = true;
+  for (char c = '0'; c <= '9'; ++c) table[static_cast<unsigned char>(c)] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
+
 bool is_token(std::string_view s) {
   if (s.empty()) return false;
-  return std::all_of(s.begin(), s.end(), [](unsigned char c) {
-    return std::isalnum(c) ||
-           std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-  });
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return kTokenTable[c]; });
 }
 
 bool has_control_break(std::string_view s) {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+  // (A plain loop: find_first_of does a search of the set per byte.)
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
 }
 
 // axios' combineURLs.
@@ -123,6 +133,9 @@ std::variant<std::string, Error> resolve_url(const RequestConfig& config) {
           build_url(url, config.params, config.params_array_format.value_or(ArrayFormat::Brackets));
     }
   }
+  // The usual URL: a plain one has no control byte, no space, and passes
+  // check_url without a parse.
+  if (plainly_valid_url(url)) return without_trailing_dot(std::move(url));
   if (has_control_break(url)) {
     // As in a method or a header: bytes that would split the request line are
     // a bad option (issue 12), not merely a URL that does not parse.
@@ -154,7 +167,10 @@ void fill_fn(F& field, const F& fallback) {
 
 }  // namespace
 
-RequestConfig merge_config(const RequestConfig& defaults, RequestConfig&& config) {
+namespace {
+
+// axios' mergeConfig, in place (a RequestConfig is over 1 KiB: no copies).
+void merge_into(const RequestConfig& defaults, RequestConfig& config) {
   // One line per field, as axios' mergeConfig table (docs/client.md, "Merging"):
   // the request's value when it has one, else the default's. Headers and
   // params merge name by name (a header unset in the request removes the
@@ -218,22 +234,65 @@ RequestConfig merge_config(const RequestConfig& defaults, RequestConfig&& config
   fill(config.deadline_format, defaults.deadline_format);
   fill(config.priority, defaults.priority);  // fair queues
   fill(config.hedge, defaults.hedge);
-  return config;
 }
 
-PreparedConfig prepare_config(const RequestConfig& defaults, RequestConfig&& config) {
-  PreparedConfig prepared;
-  std::string method = lower(
-      config.method.empty() ? (defaults.method.empty() ? "get" : defaults.method) : config.method);
-  // Headers flatten as axios' do: the defaults' common ones, the defaults' for
-  // this method, then the request's own (its method_headers, then headers).
+// True when merge_into(defaults, c) would leave every field of c but its
+// headers and params as they are: each field it reads from the defaults is
+// empty. (A field added to merge_into is added here too.) A plain Client()
+// has such defaults, and its requests skip the merge.
+bool merges_nothing(const RequestConfig& d) {
+  return d.method.empty() && d.base_url.empty() && d.timeout == std::nullopt &&
+         d.signal == AbortSignal{} && !d.cancel_token && !d.response_type && !d.validate_status &&
+         !d.max_redirects && !d.max_content_length && !d.max_body_length && !d.decompress &&
+         !d.auth && !d.proxy && !d.proxy_from_env && !d.on_upload_progress &&
+         !d.on_download_progress && !d.params_serializer && !d.transitional.clarify_timeout_error &&
+         d.transform_request.empty() && d.transform_response.empty() && !d.allow_absolute_urls &&
+         d.method_headers.empty() && !d.connect_timeout && !d.idle_timeout && !d.on_response &&
+         !d.on_data && !d.http_version && !d.tls.verify && d.tls.ca_file.empty() &&
+         d.tls.ca_path.empty() && !d.params_array_format && !d.retry && !d.deadline &&
+         !d.scope_deadline && !d.deadline_header && !d.deadline_format && !d.priority && !d.hedge;
+}
+
+// The defaults' headers (common, then this method's) as a request of
+// `method` gets them.
+Headers default_headers_for(const RequestConfig& defaults, const std::string& method) {
   Headers from_defaults = defaults.headers;
   if (const Headers* by_method = method_headers_for(defaults, method)) {
     from_defaults.merge(*by_method);
   }
+  return from_defaults;
+}
+
+// The request's own headers: its method_headers for this method, then its
+// headers (taken from `config`, which is left without headers).
+Headers own_headers(RequestConfig& config, const std::string& method) {
+  const Headers* by_method = method_headers_for(config, method);
+  if (!by_method && config.headers.size() == 0 && config.headers.unset_names().empty()) {
+    return {};  // the usual request: no headers of its own, nothing to merge
+  }
   Headers own;
-  if (const Headers* by_method = method_headers_for(config, method)) own = *by_method;
+  if (by_method) own = *by_method;
   own.merge(config.headers);
+  config.headers = {};
+  return own;
+}
+
+}  // namespace
+
+RequestConfig merge_config(const RequestConfig& defaults, RequestConfig&& config) {
+  merge_into(defaults, config);
+  return std::move(config);
+}
+
+PreparedConfig prepare_config(const RequestConfig& defaults, RequestConfig&& config) {
+  PreparedConfig prepared{.config = std::move(config), .default_header_names = {}};
+  RequestConfig& merged = prepared.config;
+  std::string method = lower(
+      merged.method.empty() ? (defaults.method.empty() ? "get" : defaults.method) : merged.method);
+  // Headers flatten as axios' do: the defaults' common ones, the defaults' for
+  // this method, then the request's own (its method_headers, then headers).
+  Headers from_defaults = default_headers_for(defaults, method);
+  Headers own = own_headers(merged, method);
   for (const auto& h : from_defaults) {
     bool listed =
         std::any_of(prepared.default_header_names.begin(), prepared.default_header_names.end(),
@@ -242,12 +301,22 @@ PreparedConfig prepare_config(const RequestConfig& defaults, RequestConfig&& con
       prepared.default_header_names.push_back(h.name);
     }
   }
-  config.headers = {};
-  prepared.own_callbacks = has_own_callbacks(config);  // (coalescing.cpp)
-  prepared.config = merge_config(defaults, std::move(config));
-  from_defaults.merge(own);
-  prepared.config.headers = std::move(from_defaults);
-  prepared.config.method_headers.clear();  // flattened into headers
+  prepared.own_callbacks = has_own_callbacks(merged);  // (coalescing.cpp)
+  if (!merges_nothing(defaults)) {
+    merge_into(defaults, merged);
+  } else if (!merged.params.empty() || !defaults.params.empty()) {
+    // (merge_into's params step: the request's set over the defaults'.)
+    Params params = defaults.params;
+    for (const auto& [name, value] : merged.params) params.set(name, value);
+    merged.params = std::move(params);
+  }
+  if (from_defaults.size() == 0 && from_defaults.unset_names().empty()) {
+    merged.headers = std::move(own);
+  } else {
+    from_defaults.merge(own);
+    merged.headers = std::move(from_defaults);
+  }
+  merged.method_headers.clear();  // flattened into headers
   return prepared;
 }
 
@@ -274,8 +343,10 @@ std::optional<Error> check_headers(const Headers& headers) {
 // wrong with them.
 std::optional<Error> check_request(const RequestConfig& config, std::string& method) {
   method = config.method.empty() ? "GET" : config.method;
-  std::transform(method.begin(), method.end(), method.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  // (ASCII only: a token's bytes are ASCII, and the check below refuses others.)
+  std::transform(method.begin(), method.end(), method.begin(), [](char c) {
+    return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+  });
   if (!is_token(method)) {
     return Error(ErrorCode::BadOptionValue, "Invalid HTTP method: \"" + config.method + "\"");
   }

@@ -8,7 +8,7 @@ namespace tether::detail {
 
 namespace {
 
-Data unwrap(const RequestConfig& config, const std::string& content_type, std::string body) {
+Data unwrap(const RequestConfig& config, std::string_view content_type, std::string body) {
   switch (config.response_type.value_or(ResponseType::Auto)) {
     case ResponseType::Auto:
       if (body.empty()) return Data::from_text({});  // HEAD, 204, 304: axios' data is ""
@@ -35,13 +35,29 @@ Data unwrap(const RequestConfig& config, const std::string& content_type, std::s
   return Data::from_text(std::move(body));
 }
 
+// The Content-Type as Headers::get gives it (joined when repeated), without
+// a copy in the usual case of one field.
+std::string_view content_type_of(const Headers& headers, std::string& joined) {
+  const std::string* one = nullptr;
+  for (const auto& h : headers) {
+    if (!iequals(h.name, "Content-Type")) continue;
+    if (one) {
+      joined = headers.get("Content-Type").value_or("");
+      return joined;
+    }
+    one = &h.value;
+  }
+  return one ? std::string_view(*one) : std::string_view();
+}
+
 // The response without its config. Throws what decoding or a transform throws.
 Response make_response(TransferResult&& r, const RequestConfig& config) {
   Response response;
   response.status = r.status;
   response.status_text = std::move(r.status_text);
-  std::string content_type = r.headers.get("Content-Type").value_or("");
   response.headers = std::move(r.headers);
+  std::string joined;
+  std::string_view content_type = content_type_of(response.headers, joined);
   response.url = std::move(r.url);
   response.redirects = r.redirects;
   response.http_version = std::move(r.http_version);

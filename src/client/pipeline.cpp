@@ -20,10 +20,10 @@ using std::chrono::milliseconds;
 
 class Pipeline final : public RequestState {
  public:
-  Pipeline(std::shared_ptr<Engine> engine, PreparedConfig&& prepared,
+  // (The config is in `parts` already: make_request_state moved it there.)
+  Pipeline(RequestParts&& parts, std::shared_ptr<Engine> engine, PreparedConfig&& prepared,
            const Interceptors& interceptors, std::shared_ptr<RetryBudget> budget)
-      : RequestState(std::move(engine), std::move(prepared.config),
-                     std::move(prepared.default_header_names)),
+      : RequestState(std::move(parts), std::move(engine), std::move(prepared.default_header_names)),
         request_interceptors_(interceptors.request.snapshot()),
         response_interceptors_(interceptors.response.snapshot()),
         budget_(std::move(budget)),
@@ -314,8 +314,9 @@ Future<Response> run_request(const EngineOwner& owner, PreparedConfig&& prepared
   auto observer = make_observer(owner.event_hook, prepared.config);
   const int prepared_hedge_copy = prepared.hedge_copy;
   if (!plain) {
-    auto pipeline = std::make_shared<Pipeline>(owner.engine, std::move(prepared), interceptors,
-                                               owner.retry_budget);
+    auto pipeline =
+        make_request_state<Pipeline>(owner.engine, std::move(prepared.config), owner.engine,
+                                     std::move(prepared), interceptors, owner.retry_budget);
     pipeline->use_queue(owner.queue);
     pipeline->observe(std::move(observer));
     pipeline->notify_started(prepared_hedge_copy);
@@ -325,8 +326,9 @@ Future<Response> run_request(const EngineOwner& owner, PreparedConfig&& prepared
   // The plain request: one try, settled by the state itself. It never waits
   // outside the engine, whose shutdown fails its transfer, so it does not
   // watch `closing` (one registration less on the fast path).
-  auto state = std::make_shared<RequestState>(owner.engine, std::move(prepared.config),
-                                              std::move(prepared.default_header_names));
+  auto state =
+      make_request_state<RequestState>(owner.engine, std::move(prepared.config), owner.engine,
+                                       std::move(prepared.default_header_names));
   Future<Response> future = state->future();
   // (With a queue it does wait outside the engine: the client's end settles it.)
   state->use_queue(owner.queue);

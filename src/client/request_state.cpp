@@ -7,12 +7,18 @@
 
 namespace tether::detail {
 
-RequestState::RequestState(std::shared_ptr<Engine> engine, RequestConfig&& config,
+RequestState::RequestState(RequestParts&& parts, std::shared_ptr<Engine> engine,
                            std::vector<std::string> default_header_names)
     : engine_(std::move(engine)),
-      promise_(engine_),
+      promise_(std::move(parts.promise)),
       header_names_(std::move(default_header_names)),
-      config_(std::make_shared<RequestConfig>(std::move(config))) {}
+      config_(std::move(parts.config)) {}
+
+RequestState::RequestState(std::shared_ptr<Engine> engine, RequestConfig&& config,
+                           std::vector<std::string> default_header_names)
+    : RequestState(RequestParts{Promise<Response>(engine),
+                                std::make_shared<RequestConfig>(std::move(config))},
+                   engine, std::move(default_header_names)) {}
 
 void RequestState::watch(const AbortSignal& signal, const AbortSignal& closing) {
   std::weak_ptr<RequestState> weak = weak_from_this();
@@ -63,7 +69,7 @@ bool RequestState::settle(Result<Response> outcome) {
   return true;
 }
 
-bool RequestState::settle_response(Response response) {
+bool RequestState::settle_response(Response&& response) {
   if (!claim()) return false;
   if (observer_) notify_end(ending_of(response));
   {

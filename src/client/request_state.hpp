@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "abort/timer_service.hpp"
+#include "client/request_block.hpp"
 #include "observe/observer.hpp"
 #include "tether/future.hpp"
 #include "tether/response.hpp"
@@ -31,6 +32,10 @@ class RequestState : public std::enable_shared_from_this<RequestState> {
  public:
   enum class Stage : std::uint8_t { Queued, Intercepting, InFlight, Backoff, Settled };
 
+  // Its promise and config come made (make_request_state puts the three in
+  // one allocation, request_block.hpp).
+  RequestState(RequestParts&& parts, std::shared_ptr<Engine> engine,
+               std::vector<std::string> default_header_names);
   RequestState(std::shared_ptr<Engine> engine, RequestConfig&& config,
                std::vector<std::string> default_header_names);
   RequestState(const RequestState&) = delete;
@@ -54,7 +59,7 @@ class RequestState : public std::enable_shared_from_this<RequestState> {
   bool settle(Result<Response> outcome);
   // As settle, with the request's config moved (or copied, if still shared)
   // into the response once this call has won.
-  bool settle_response(Response response);
+  bool settle_response(Response&& response);
   // The abort callback: O(1) small work on the aborting thread (the Error
   // shares the config; nothing is copied).
   void abort(const AbortReason& reason);

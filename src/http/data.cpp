@@ -3,31 +3,33 @@
 #include <algorithm>
 
 #include "tether/error.hpp"
+#include "tether/headers.hpp"
 
 namespace tether {
 
 namespace {
 
-// The media type of a Content-Type value: before any ';', trimmed, lower case.
-std::string media_type(std::string_view content_type) {
+// The media type of a Content-Type value: before any ';', trimmed; its case
+// as sent (compared without case below: no lower-cased copy per response).
+std::string_view media_type(std::string_view content_type) {
   content_type = content_type.substr(0, content_type.find(';'));
   constexpr std::string_view ws = " \t\r\n";
   const auto begin = content_type.find_first_not_of(ws);
   if (begin == std::string_view::npos) return {};
-  content_type = content_type.substr(begin, content_type.find_last_not_of(ws) - begin + 1);
-  std::string lower(content_type);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) {
-    return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : char(c);
-  });
-  return lower;
+  return content_type.substr(begin, content_type.find_last_not_of(ws) - begin + 1);
 }
 
 // The ApiClient article's /^application\/(x-)?json/i, but exact (not
 // application/jsonp, json-seq or jsonl), plus structured +json types
 // (application/problem+json).
 bool is_json_type(std::string_view type) {
-  return type == "application/json" || type == "application/x-json" ||
-         (type.ends_with("+json") && type.find('/') < type.size() - 6);
+  return iequals(type, "application/json") || iequals(type, "application/x-json") ||
+         (type.size() >= 5 && iequals(type.substr(type.size() - 5), "+json") &&
+          type.find('/') < type.size() - 6);
+}
+
+bool is_text_type(std::string_view type) {
+  return type.size() >= 5 && iequals(type.substr(0, 5), "text/");
 }
 
 const char* kind_name(std::size_t index) {
@@ -71,7 +73,7 @@ bool Data::is_json_content_type(std::string_view content_type) {
 }
 
 Data Data::unwrap(std::string_view content_type, std::string body) {
-  const std::string type = media_type(content_type);
+  const std::string_view type = media_type(content_type);
   if (is_json_type(type)) {
     if (body.empty()) return from_json(nullptr);
     try {
@@ -82,7 +84,7 @@ Data Data::unwrap(std::string_view content_type, std::string body) {
                   std::string("Failed to parse JSON response body: ") + e.what());
     }
   }
-  if (type.starts_with("text/")) return from_text(std::move(body));
+  if (is_text_type(type)) return from_text(std::move(body));
   const auto* first = reinterpret_cast<const std::byte*>(body.data());
   return from_bytes(Bytes(first, first + body.size()));
 }

@@ -28,9 +28,10 @@ std::string without_trailing_dot(std::string url) {
   auto scheme = url.find("://");
   if (scheme == std::string::npos) return url;
   auto start = scheme + 3;
-  auto end = url.find_first_of("/?#", start);
-  std::string_view authority(url.data() + start,
-                             (end == std::string::npos ? url.size() : end) - start);
+  // (A plain loop: find_first_of does a search of the set per byte.)
+  auto end = start;
+  while (end < url.size() && url[end] != '/' && url[end] != '?' && url[end] != '#') ++end;
+  std::string_view authority(url.data() + start, end - start);
   if (authority.empty() ||
       (authority.back() != '.' && authority.find(".:") == std::string_view::npos)) {
     return url;
