@@ -114,13 +114,29 @@ Error::Error(ErrorCode code, std::string message)
 
 Error::Error(Impl&& impl) : impl_(std::make_shared<const Impl>(std::move(impl))) {}
 
+namespace {
+// A CancelToken's message is the error's message, as axios' CanceledError.
+std::string canceled_message(const AbortReason& reason) {
+  return reason.name == "CanceledError" && !reason.message.empty()
+             ? detail::redact_userinfo(reason.message)
+             : std::string("canceled");
+}
+}  // namespace
+
 Error Error::canceled(AbortReason reason) {
-  // A CancelToken's message is the error's message, as axios' CanceledError.
-  std::string message = reason.name == "CanceledError" && !reason.message.empty()
-                            ? detail::redact_userinfo(reason.message)
-                            : std::string("canceled");
+  std::string message = canceled_message(reason);
   return Error(
       Impl{ErrorCode::Canceled, std::move(message), std::move(reason), nullptr, nullptr, {}});
+}
+
+Error detail::canceled_request_error(const AbortReason& reason,
+                                     std::shared_ptr<const RequestConfig> config,
+                                     RequestPhase phase, bool maybe_delivered) {
+  Error::Impl impl{
+      ErrorCode::Canceled, canceled_message(reason), reason, nullptr, std::move(config), {}};
+  impl.phase = phase;
+  impl.maybe_delivered = maybe_delivered;
+  return Error(std::move(impl));
 }
 
 Error Error::from_exception(std::exception_ptr e) {
