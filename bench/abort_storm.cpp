@@ -5,7 +5,10 @@
 //   valgrind --tool=callgrind --toggle-collect='abort_call*' tether_bench_abort_storm 1000
 // counts its instructions only.
 //
-// Run: build/bench/tether_bench_abort_storm [n=1000]
+// Run: build/bench/tether_bench_abort_storm [n=1000] [prefault]
+// With "prefault", memory for the call's allocations is faulted in first (and
+// kept by malloc): the difference is what fresh pages cost the call.
+#include <malloc.h>
 #include <sys/resource.h>
 #include <atomic>
 #include <chrono>
@@ -72,6 +75,12 @@ int main(int argc, char** argv) {
   if (!server.wait_for("requests", requests0 + n, std::chrono::minutes(5))) {
     std::fprintf(stderr, "the requests never all arrived\n");
     return 1;
+  }
+  if (argc > 2 && std::string(argv[2]) == "prefault") {
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    std::vector<char*> blocks;
+    for (int i = 0; i < 2 * n; ++i) blocks.push_back(new char[2048]());
+    for (char* b : blocks) delete[] b;
   }
   rusage before{}, after{};
   getrusage(RUSAGE_THREAD, &before);
