@@ -73,6 +73,14 @@ std::string to_string(RequestPhase phase);
 
 struct RequestConfig;
 struct Response;
+class Error;
+
+namespace detail {
+// Error::canceled(reason).with_request(config, phase, maybe_delivered), made
+// with one allocation (an abort builds one per request on the aborting thread).
+Error canceled_request_error(const AbortReason& reason, std::shared_ptr<const RequestConfig> config,
+                             RequestPhase phase, bool maybe_delivered);
+}  // namespace detail
 
 /// How every request fails, with axios' error codes and messages, and the
 /// request's context (config, response, phase, transfer). Immutable; copies
@@ -155,6 +163,9 @@ class Error : public std::exception {
   nlohmann::json to_json() const;
 
  private:
+  friend Error detail::canceled_request_error(const AbortReason&,
+                                              std::shared_ptr<const RequestConfig>, RequestPhase,
+                                              bool);
   struct Impl;
   explicit Error(Impl&& impl);
   std::shared_ptr<const Impl> impl_;  ///< shared: copying an exception must not throw

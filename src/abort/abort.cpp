@@ -60,6 +60,10 @@ std::optional<AbortReason> SignalState::reason() const {
 }
 
 bool SignalState::abort(AbortReason reason) {
+  // This signal, then its newly aborted dependents: no allocation for a
+  // signal without any (the common case), yet kept alive while its callbacks
+  // run as the dependents are.
+  std::shared_ptr<SignalState> self = shared_from_this();
   std::vector<std::shared_ptr<SignalState>> marked;
   if (!mark(reason, marked)) return false;
   // The callbacks' requests each cancel a transfer: held on this thread and
@@ -69,6 +73,7 @@ bool SignalState::abort(AbortReason reason) {
   // runs, then the first exception reaches the caller. Without one this costs
   // nothing (no allocation; exception_ptr stays null).
   std::exception_ptr first;
+  fire(first);
   for (auto& state : marked) state->fire(first);
   if (first) std::rethrow_exception(first);
   return true;
@@ -97,8 +102,13 @@ bool SignalState::mark(const AbortReason& reason,
       --dependents_count_;
     }
   }
-  marked.push_back(shared_from_this());
-  for (auto& dependent : dependents) dependent->mark(reason, marked);
+  for (auto& dependent : dependents) {
+    // Appended before its own dependents, as the order of firing wants.
+    std::size_t at = marked.size();
+    if (dependent->mark(reason, marked)) {
+      marked.insert(marked.begin() + static_cast<std::ptrdiff_t>(at), std::move(dependent));
+    }
+  }
   return true;
 }
 

@@ -85,8 +85,9 @@ class SignalState : public std::enable_shared_from_this<SignalState> {
  private:
   struct StopLink;
 
-  // Phase 1: records the reason; appends this and every newly aborted
-  // dependent (transitively) to `marked`. False if already aborted.
+  // Phase 1: records the reason; appends every newly aborted dependent
+  // (transitively, each before its own dependents; not this one) to `marked`.
+  // False if already aborted.
   bool mark(const AbortReason& reason, std::vector<std::shared_ptr<SignalState>>& marked);
   // Phase 2: runs the callbacks, then stops the std::stop_source if any. The
   // first exception a callback throws is stored in `first` (if still empty).

@@ -100,7 +100,7 @@ void RequestState::abort(const AbortReason& reason) {
       delivered = status_->maybe_delivered.load();
     }
   }
-  Error error = Error::canceled(reason).with_request(std::move(config), phase, delivered);
+  Error error = detail::canceled_request_error(reason, std::move(config), phase, delivered);
   if (observer_) notify_end(ending_of(error, &reason));
   promise_.set_error(std::move(error));
   release();
