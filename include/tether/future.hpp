@@ -47,8 +47,44 @@ struct ResumeExecutor {
  protected:
   ~ResumeExecutor() = default;
 };
+[[noreturn]] void throw_future_misuse(const char* what);
+
 template <class T>
 using Stored = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+
+// A large value (a Response) is held on the heap inside its Result, so that a
+// Result stays small: an Error settles a Future<Response> without room for a
+// Response being allocated (an abort allocates only its Error), and moving a
+// Result moves a pointer.
+template <class T>
+struct is_boxed : std::bool_constant<(sizeof(T) > 128)> {};
+template <>
+struct is_boxed<void> : std::false_type {};
+
+template <class T>
+class Boxed {
+ public:
+  template <class... A>
+  explicit Boxed(std::in_place_t, A&&... args)
+      : p_(std::make_unique<T>(std::forward<A>(args)...)) {}
+  Boxed(const Boxed& other) : p_(other.p_ ? std::make_unique<T>(*other.p_) : nullptr) {}
+  Boxed(Boxed&&) noexcept = default;
+  Boxed& operator=(const Boxed& other) {
+    if (this != &other) p_ = other.p_ ? std::make_unique<T>(*other.p_) : nullptr;
+    return *this;
+  }
+  Boxed& operator=(Boxed&&) noexcept = default;
+  T& get() const {
+    if (!p_) throw_future_misuse("the Result's value was moved out");
+    return *p_;
+  }
+
+ private:
+  std::unique_ptr<T> p_;
+};
+
+template <class T>
+using Held = std::conditional_t<is_boxed<T>::value, Boxed<T>, Stored<T>>;
 
 template <class U>
 struct is_future : std::false_type {};
@@ -72,7 +108,6 @@ std::function<void()> make_task(F&& f) {
   return [held] { (*held)(); };
 }
 
-[[noreturn]] void throw_future_misuse(const char* what);
 }  // namespace detail
 
 /// The outcome of a Future: a value (nothing, for T = void) or an Error.
@@ -82,12 +117,11 @@ class Result {
   /// A failed outcome.
   Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}
   /// A value.
-  Result(detail::Stored<T> value) requires(!std::is_void_v<T>)
-      : v_(std::in_place_index<0>, std::move(value)) {}
+  Result(detail::Stored<T> value) requires(!std::is_void_v<T>) : v_(make_value(std::move(value))) {}
   /// The value built in place (saves a move of a large T).
   template <class... A>
   explicit Result(std::in_place_t, A&&... args) requires(!std::is_void_v<T>)
-      : v_(std::in_place_index<0>, std::forward<A>(args)...) {}
+      : v_(make_value(std::forward<A>(args)...)) {}
   /// Success, for T = void.
   Result() requires std::is_void_v<T> : v_(std::in_place_index<0>) {}
 
@@ -116,12 +150,27 @@ class Result {
     if (!self.has_value()) detail::raise(std::get<1>(self.v_));
     if constexpr (std::is_void_v<T>) {
       return;
+    } else if constexpr (detail::is_boxed<T>::value) {
+      using Ref = std::conditional_t<
+          std::is_lvalue_reference_v<Self>,
+          std::conditional_t<std::is_const_v<std::remove_reference_t<Self>>, const T&, T&>, T&&>;
+      return static_cast<Ref>(std::get<0>(self.v_).get());
     } else {
       return std::get<0>(std::forward<Self>(self).v_);
     }
   }
 
-  std::variant<detail::Stored<T>, Error> v_;
+  using Variant = std::variant<detail::Held<T>, Error>;
+  template <class... A>
+  static Variant make_value(A&&... args) {
+    if constexpr (detail::is_boxed<T>::value) {
+      return Variant(std::in_place_index<0>, std::in_place, std::forward<A>(args)...);
+    } else {
+      return Variant(std::in_place_index<0>, std::forward<A>(args)...);
+    }
+  }
+
+  Variant v_;
 };
 
 namespace detail {
@@ -143,11 +192,7 @@ class FutureState {
     {
       std::lock_guard lock(mu_);
       if (outcome_) return false;
-      if constexpr (kOnHeap) {
-        outcome_ = std::make_unique<Result<T>>(std::forward<A>(args)...);
-      } else {
-        outcome_.emplace(std::forward<A>(args)...);
-      }
+      outcome_.emplace(std::forward<A>(args)...);
       continuation = std::move(continuation_);
     }
     cv_.notify_all();
@@ -206,12 +251,10 @@ class FutureState {
   }
 
  private:
-  // A large outcome (a Response) lives on the heap from settlement on, so a
-  // request in flight does not carry its storage.
-  static constexpr bool kOnHeap = sizeof(Result<T>) > 128;
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
-  std::conditional_t<kOnHeap, std::unique_ptr<Result<T>>, std::optional<Result<T>>> outcome_;
+  // Small whatever T is: a large value is held on the heap (detail::Boxed).
+  std::optional<Result<T>> outcome_;
   std::function<void()> continuation_;
   std::shared_ptr<Executor> executor_;
 };

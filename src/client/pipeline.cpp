@@ -284,7 +284,7 @@ class Pipeline final : public RequestState {
     }
     // Without response interceptors the config has not been attached yet.
     if (result && response_interceptors_.empty()) {
-      settle_response(std::move(result).value());
+      settle_response(std::move(result));
     } else {
       settle(std::move(result));
     }

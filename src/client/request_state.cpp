@@ -69,8 +69,9 @@ bool RequestState::settle(Result<Response> outcome) {
   return true;
 }
 
-bool RequestState::settle_response(Response&& response) {
+bool RequestState::settle_response(Result<Response>&& outcome) {
   if (!claim()) return false;
+  Response& response = outcome.value();  // settled as it is: its box moves whole
   if (observer_) notify_end(ending_of(response));
   {
     // Won: no abort reads the config any more; move it when nobody else
@@ -82,7 +83,7 @@ bool RequestState::settle_response(Response&& response) {
       response.config = *config_;
     }
   }
-  promise_.set_value(std::move(response));
+  promise_.settle(std::move(outcome));
   release();
   return true;
 }
@@ -141,7 +142,7 @@ void RequestState::release() {
 
 void RequestState::on_try_done(Result<Response> outcome) {
   if (outcome) {
-    settle_response(std::move(outcome).value());
+    settle_response(std::move(outcome));
   } else {
     settle(std::move(outcome));
   }

@@ -57,9 +57,9 @@ class RequestState : public std::enable_shared_from_this<RequestState> {
 
   // The one choke point: true only for the call that settled the request.
   bool settle(Result<Response> outcome);
-  // As settle, with the request's config moved (or copied, if still shared)
-  // into the response once this call has won.
-  bool settle_response(Response&& response);
+  // As settle, for an outcome holding a Response: the request's config is
+  // moved (or copied, if still shared) into it once this call has won.
+  bool settle_response(Result<Response>&& outcome);
   // The abort callback: O(1) small work on the aborting thread (the Error
   // shares the config; nothing is copied).
   void abort(const AbortReason& reason);
