@@ -200,7 +200,7 @@ void Engine::Loop::succeed(Transfer& t) {
   TransferResult& r = t.result;
   r.status = static_cast<int>(status);
   if (r.status_text.empty()) r.status_text = standard_reason(r.status);
-  r.url = t.url;
+  r.url = std::move(t.url);  // (the transfer ends here; curl holds its own copy)
   r.http_version = version == CURL_HTTP_VERSION_2_0   ? "2"
                    : version == CURL_HTTP_VERSION_1_0 ? "1.0"
                                                       : "1.1";
