@@ -22,8 +22,8 @@ void Engine::Loop::start(std::unique_ptr<Transfer>&& t) {
     // new URL and pointers; any other is reset and configured afresh.
     bool body = t->spec.has_payload || t->spec.form.has_value();
     if (kind != 0 && kind == plain_kind(t->spec.method, t->spec.url, body, *t)) {
-      t->method = t->spec.method;
-      t->url = t->spec.url;
+      t->method = std::move(t->spec.method);  // (the spec's are not read again)
+      t->url = std::move(t->spec.url);
       t->handle_kind = kind;
       set_pointers(*t);
       configured = true;

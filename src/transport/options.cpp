@@ -30,10 +30,12 @@ bool prior_knowledge_reuse_broken() {
 namespace {
 
 // The first time a transfer is configured it takes its method, URL and body
-// from the spec; a redirect keeps what was taken (and may change it).
+// from the spec (moved: the spec's are not read again, and a transfer in
+// flight should not carry two copies); a redirect keeps what was taken (and
+// may change it).
 void adopt_request(Transfer& t) {
-  t.method = t.spec.method;
-  t.url = t.spec.url;
+  t.method = std::move(t.spec.method);
+  t.url = std::move(t.spec.url);
   if (const std::optional<Form>& form = t.spec.form) {
     t.mime = curl_mime_init(t.easy);
     for (const Form::Part& part : form->parts()) {
