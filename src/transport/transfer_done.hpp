@@ -1,7 +1,7 @@
 // TransferDone: what an engine calls once with a transfer's outcome. A
 // move-only callable with room inline for the client layer's continuation (a
-// shared_ptr, a try number and two durations), which std::function would put
-// on the heap: one allocation a request less.
+// shared_ptr, a try number and two durations: 40 bytes), which std::function
+// would put on the heap: one allocation a request less.
 #pragma once
 
 #include <cstddef>
@@ -56,11 +56,13 @@ class TransferDone {
   }
 
  private:
-  static constexpr std::size_t kSize = 48;
+  // Room for the client's continuation exactly (a larger one, or one more
+  // aligned than a pointer, goes to the heap): every transfer in flight
+  // carries this, 16 bytes more than a std::function.
+  static constexpr std::size_t kSize = 40;
   template <class D>
   static constexpr bool kInline =
-      sizeof(D) <= kSize &&
-      alignof(D) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<D>;
+      sizeof(D) <= kSize && alignof(D) <= alignof(void*) && std::is_nothrow_move_constructible_v<D>;
 
   struct Ops {
     void (*call)(void* self, TransferOutcome&& outcome);
@@ -90,7 +92,7 @@ class TransferDone {
     if (ops_) std::exchange(ops_, nullptr)->destroy(storage_);
   }
 
-  alignas(std::max_align_t) unsigned char storage_[kSize];
+  alignas(void*) unsigned char storage_[kSize];
   const Ops* ops_ = nullptr;
 };
 
