@@ -13,6 +13,10 @@
 
 namespace tether {
 
+namespace detail {
+struct HeadersAccess;
+}  // namespace detail
+
 /// HTTP header fields: case-insensitive by name, in insertion order, with
 /// repeated names allowed (Set-Cookie). A value type: not synchronised.
 class Headers {
@@ -68,6 +72,7 @@ class Headers {
   friend bool operator==(const Headers&, const Headers&) = default;
 
  private:
+  friend struct detail::HeadersAccess;  // the engine sizes a response's fields up front
   std::vector<Entry> entries_;
   std::vector<std::string> unset_;  ///< never also in entries_
 };

@@ -10,7 +10,15 @@
 
 namespace tether::detail {
 
+struct HeadersAccess {
+  static std::vector<Headers::Entry>& entries(Headers& h) noexcept { return h.entries_; }
+};
+
 namespace {
+
+// Room for a usual response's fields at its first one: one allocation, where
+// growing one field at a time costs four reallocations by the eighth.
+constexpr std::size_t kUsualHeaderCount = 8;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -208,7 +216,9 @@ size_t Engine::Loop::on_header(char* data, size_t size, size_t n, void* userp) t
     if (name.size() == 14 && iequals(name, "Content-Length") && !framing_ok(t, value)) {
       return 0;  // CURLE_WRITE_ERROR
     }
-    t.result.headers.append(std::string(name), std::string(value));
+    auto& entries = HeadersAccess::entries(t.result.headers);
+    if (entries.capacity() == 0) entries.reserve(kUsualHeaderCount);
+    entries.push_back({std::string(name), std::string(value)});
   }
   return len;
 } catch (...) {

@@ -48,11 +48,9 @@ TransferId Engine::submit(TransferSpec spec, TransferDone done) {
     handler_->submit(id, std::move(spec), std::move(done), weak_from_this());
     return id;
   }
-  auto t = std::make_unique<Transfer>();
+  auto t = std::make_unique<Transfer>(std::move(spec), std::move(done));
   t->id = loop_->next_id();
   t->submitted = Clock::now();
-  t->spec = std::move(spec);
-  t->done = std::move(done);
   TransferId id = t->id;
   if (t->spec.extras && t->spec.extras->flow) {
     // resume() wakes this transfer through the mailbox (set before the start

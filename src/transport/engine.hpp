@@ -22,6 +22,7 @@
 #include "tether/headers.hpp"
 #include "tether/request.hpp"
 #include "transport/flow_state.hpp"
+#include "transport/transfer_done.hpp"
 
 namespace tether::detail {
 
@@ -121,10 +122,9 @@ struct TransferFailure {
   TransferInfo transfer{};
 };
 
-using TransferOutcome = std::variant<TransferResult, TransferFailure>;
-// Called once on the engine thread with the outcome; never for a transfer that
-// was canceled (whoever canceled settled the request).
-using TransferDone = std::function<void(TransferOutcome&&)>;
+// TransferDone (transfer_done.hpp) is called once on the engine thread with
+// the outcome; never for a transfer that was canceled (whoever canceled
+// settled the request).
 
 class EgressRules;
 class NameOverrides;

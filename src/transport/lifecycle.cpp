@@ -18,12 +18,13 @@ void Engine::Loop::start(std::unique_ptr<Transfer>&& t) {
     auto [easy, kind] = spare_handles_.back();
     spare_handles_.pop_back();
     t->easy = easy;
-    // A handle left configured for the same kind of plain GET needs only the
-    // new URL and pointers; any other is reset and configured afresh.
+    // A handle left configured for the same kind of plain request (GET, HEAD,
+    // DELETE, OPTIONS: plain_kind) needs only the new URL and pointers; any
+    // other is reset and configured afresh.
     bool body = t->spec.has_payload || t->spec.form.has_value();
     if (kind != 0 && kind == plain_kind(t->spec.method, t->spec.url, body, *t)) {
-      t->method = t->spec.method;
-      t->url = t->spec.url;
+      t->method = std::move(t->spec.method);  // (the spec's are not read again)
+      t->url = std::move(t->spec.url);
       t->handle_kind = kind;
       set_pointers(*t);
       configured = true;
@@ -96,7 +97,7 @@ std::unique_ptr<Transfer> Engine::Loop::detach(Transfer& t) {
   std::unique_ptr<Transfer> owned = std::move(node.mapped());
   if (owned->idle_due) idle_deadlines_.erase({*owned->idle_due, owned->id});
   if (owned->easy) {
-    // A plain GET's handle stays configured (start() resets it unless the next
+    // A plain request's handle stays configured (start() resets it unless the next
     // transfer is the same kind; its pointers into this transfer are set anew
     // before any use). Any other is reset now, before its header list and
     // mime parts are freed below.
@@ -200,7 +201,7 @@ void Engine::Loop::succeed(Transfer& t) {
   TransferResult& r = t.result;
   r.status = static_cast<int>(status);
   if (r.status_text.empty()) r.status_text = standard_reason(r.status);
-  r.url = t.url;
+  r.url = std::move(t.url);  // (the transfer ends here; curl holds its own copy)
   r.http_version = version == CURL_HTTP_VERSION_2_0   ? "2"
                    : version == CURL_HTTP_VERSION_1_0 ? "1.0"
                                                       : "1.1";

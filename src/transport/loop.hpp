@@ -34,6 +34,11 @@ using Clock = std::chrono::steady_clock;
 
 // One request the loop owns, from start() to complete() or cancel().
 struct Transfer {
+  Transfer() = default;
+  // Takes the spec as it is (a default spec would make a TransferStatus only
+  // to drop it).
+  Transfer(TransferSpec&& s, TransferDone&& d) : spec(std::move(s)), done(std::move(d)) {}
+
   TransferId id = 0;
   TransferSpec spec;
   TransferDone done;
@@ -252,6 +257,7 @@ struct Engine::Loop {
   // Easy handles kept for reuse, with the kind of configuration each still
   // carries (see plain_kind).
   std::vector<std::pair<CURL*, std::uint8_t>> spare_handles_;
+  std::vector<Command> spare_batch_;  // run_commands' batch, kept for its capacity
   bool local_pending_ = false;        // the loop queued a command for itself
   bool removing_abortively_ = false;  // inside remove_abortively (on_close_socket reads it)
   std::vector<SocketState> sockets_;  // by descriptor

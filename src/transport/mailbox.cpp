@@ -61,7 +61,10 @@ void Engine::Loop::wake(bool queue_was_empty) noexcept {
 }
 
 bool Engine::Loop::run_commands() {
-  std::vector<Command> batch;
+  // The two vectors trade places and keep their room: no allocation a request
+  // once the queue has grown to its usual depth.
+  std::vector<Command> batch = std::move(spare_batch_);
+  batch.clear();
   {
     std::lock_guard lock(mu);
     batch.swap(queue);
@@ -100,6 +103,8 @@ bool Engine::Loop::run_commands() {
         break;
     }
   }
+  batch.clear();
+  spare_batch_ = std::move(batch);
   return keep_running;
 }
 

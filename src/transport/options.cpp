@@ -30,10 +30,12 @@ bool prior_knowledge_reuse_broken() {
 namespace {
 
 // The first time a transfer is configured it takes its method, URL and body
-// from the spec; a redirect keeps what was taken (and may change it).
+// from the spec (moved: the spec's are not read again, and a transfer in
+// flight should not carry two copies); a redirect keeps what was taken (and
+// may change it).
 void adopt_request(Transfer& t) {
-  t.method = t.spec.method;
-  t.url = t.spec.url;
+  t.method = std::move(t.spec.method);
+  t.url = std::move(t.spec.url);
   if (const std::optional<Form>& form = t.spec.form) {
     t.mime = curl_mime_init(t.easy);
     for (const Form::Part& part : form->parts()) {
@@ -249,16 +251,23 @@ void Engine::Loop::set_pointers(Transfer& t) {
 
 std::uint8_t Engine::Loop::plain_kind(const std::string& method, const std::string& url,
                                       bool has_body, const Transfer& t) {
-  // A GET with nothing but a URL: configure() sets the same options for every
-  // such transfer, so a handle keeps them between two of them (no
-  // curl_easy_reset, no option re-applied). 1: http, 2: https, 0: other.
+  // A bodiless GET, HEAD, DELETE or OPTIONS with nothing but a URL:
+  // configure() sets the same options for every such transfer of one method
+  // and scheme, so a handle keeps them between two of them (no
+  // curl_easy_reset, no option re-applied; its pointers are set anew).
+  // 0: other; else 1 + 2 * method + (https ? 1 : 0).
   const TransferSpec& s = t.spec;
-  bool plain = method == "GET" && !has_body && s.headers.empty() &&
-               s.headers.unset_names().empty() && !s.extras && s.timeout.count() == 0 &&
-               s.connect_timeout.count() == 0 && s.decompress &&
+  bool plain = !has_body && s.headers.empty() && s.headers.unset_names().empty() && !s.extras &&
+               s.timeout.count() == 0 && s.connect_timeout.count() == 0 && s.decompress &&
                s.http_version == HttpVersion::Auto;
   if (!plain) return 0;
-  return url.rfind("https:", 0) == 0 ? 2 : 1;
+  int m = method == "GET"       ? 0
+          : method == "HEAD"    ? 1
+          : method == "DELETE"  ? 2
+          : method == "OPTIONS" ? 3
+                                : -1;
+  if (m < 0) return 0;
+  return static_cast<std::uint8_t>(1 + 2 * m + (url.rfind("https:", 0) == 0 ? 1 : 0));
 }
 
 }  // namespace tether::detail
