@@ -74,7 +74,7 @@ fuzz: setup
 
 # Micro-benchmarks of the primitives, then Tether against raw libcurl over
 # loopback (one table; see docs/performance.md), instructions per request
-# (callgrind), then the queue's abort cost
+# (callgrind), the abort() call of a storm alone, then the queue's abort cost
 # and hedging against a slow tail (docs/patterns.md).
 # Not part of `make test`: timing goals live here, never in tests. Builds only
 # what it runs; the table, its JSON and the plot land in build/bench/.
@@ -82,11 +82,13 @@ bench: setup
 	./scripts/setup bench
 	$(CONFIGURE)  # (finds the peers just installed)
 	cmake --build build -j $(JOBS) --target tether_bench_primitives tether_bench_http \
-	  tether_bench_queue tether_bench_hedging tether_test_server
+	  tether_bench_queue tether_bench_hedging tether_bench_abort_storm tether_test_server
 	./build/bench/tether_bench_primitives --benchmark_min_time=0.2
 	./build/bench/tether_bench_http --json build/bench/http_bench.json
 	python3 bench/plot.py build/bench/http_bench.json build/bench/http_bench.png
 	python3 bench/instructions.py build/bench/tether_bench_http --json build/bench/instructions.json
+	./build/bench/tether_bench_abort_storm 1000
+	./build/bench/tether_bench_abort_storm 10000
 	./build/bench/tether_bench_queue
 	./build/bench/tether_bench_hedging
 

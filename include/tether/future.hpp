@@ -67,9 +67,10 @@ class Boxed {
   template <class... A>
   explicit Boxed(std::in_place_t, A&&... args)
       : p_(std::make_unique<T>(std::forward<A>(args)...)) {}
-  Boxed(const Boxed& other) : p_(other.p_ ? std::make_unique<T>(*other.p_) : nullptr) {}
+  Boxed(const Boxed& other) requires std::is_copy_constructible_v<T>
+      : p_(other.p_ ? std::make_unique<T>(*other.p_) : nullptr) {}
   Boxed(Boxed&&) noexcept = default;
-  Boxed& operator=(const Boxed& other) {
+  Boxed& operator=(const Boxed& other) requires std::is_copy_constructible_v<T> {
     if (this != &other) p_ = other.p_ ? std::make_unique<T>(*other.p_) : nullptr;
     return *this;
   }

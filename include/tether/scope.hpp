@@ -87,7 +87,7 @@ class ScopeEntry {
   // Entries nest on a thread (RAII), so they link themselves into a list
   // headed by a thread_local pointer: no allocation, and nothing for thread
   // exit to destroy before a thread_local Scope that still asks.
-  const ScopeEntry* outer_ = nullptr;
+  ScopeEntry* outer_ = nullptr;
 };
 
 // The Error of work refused by a closed scope (Canceled, with the scope's reason).

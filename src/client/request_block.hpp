@@ -1,13 +1,12 @@
-// One allocation for a request's state, its future's state and its config
-// (issue 13). Each of the three keeps its own shared_ptr control block, so
-// each keeps its own lifetime: the RequestState dies when the engine and the
-// abort callbacks let go of it (its Promise then breaks a future it never
-// settled), the FutureState when the Future and the Promise are gone, the
-// config when the state and every Error sharing it are gone. Only the memory
-// is shared: each control block lives in a slot of one block, and its
-// allocator holds a reference to that block, which is freed with the last of
-// them. Nothing is owned through the block, so an Error stored in the future
-// that shares the config makes no cycle.
+// One allocation for a request's state and its future's state (issue 13).
+// Each of the two keeps its own shared_ptr control block, so each keeps its
+// own lifetime: the RequestState dies when the engine and the abort callbacks
+// let go of it (its Promise then breaks a future it never settled), the
+// FutureState when the Future and the Promise are gone. Only the memory is
+// shared: each control block lives in a slot of one block, and its allocator
+// holds a reference to that block, which is freed with the last of them.
+// Nothing is owned through the block, so an Error stored in the future makes
+// no cycle. The config is allocated apart (see RequestParts).
 #pragma once
 
 #include <cstddef>
@@ -33,7 +32,6 @@ template <class State>
 struct RequestBlock {
   RequestBlock() {}  // the slots stay uninitialised: each is built in place
   Slot<FutureState<Response>> future;
-  Slot<RequestConfig> config;
   Slot<State> state;
 };
 
@@ -80,15 +78,16 @@ std::shared_ptr<T> make_in_slot(const std::shared_ptr<Block>& block, SlotT& slot
   return std::allocate_shared<T>(Alloc(block, slot.bytes), std::forward<A>(args)...);
 }
 
-// What a RequestState starts with: its promise and its config, both in the
-// request's block.
+// What a RequestState starts with: its promise (in the request's block) and
+// its config. The config has an allocation of its own: Errors share it and
+// may be kept long after the request (logs), and must not keep the block.
 struct RequestParts {
   Promise<Response> promise;
   std::shared_ptr<RequestConfig> config;
 };
 
 // A State (RequestState or a class derived from it) constructed as
-// State(parts, args...), in one allocation with its future state and config.
+// State(parts, args...), in one allocation with its future state.
 template <class State, class... A>
 std::shared_ptr<State> make_request_state(const std::shared_ptr<Executor>& executor,
                                           RequestConfig&& config, A&&... args) {
@@ -96,7 +95,7 @@ std::shared_ptr<State> make_request_state(const std::shared_ptr<Executor>& execu
   auto block = std::make_shared<Block>();
   RequestParts parts{Promise<Response>(AdoptState{}, make_in_slot<FutureState<Response>>(
                                                          block, block->future, executor)),
-                     make_in_slot<RequestConfig>(block, block->config, std::move(config))};
+                     std::make_shared<RequestConfig>(std::move(config))};
   return make_in_slot<State>(block, block->state, std::move(parts), std::forward<A>(args)...);
 }
 

@@ -70,6 +70,7 @@ bool RequestState::settle(Result<Response> outcome) {
 }
 
 bool RequestState::settle_response(Result<Response>&& outcome) {
+  if (!outcome) return settle(std::move(outcome));  // (before claim: settle claims)
   if (!claim()) return false;
   Response& response = outcome.value();  // settled as it is: its box moves whole
   if (observer_) notify_end(ending_of(response));

@@ -12,7 +12,7 @@ namespace {
 // The innermost entry this thread holds now (entries link to their outer
 // one): the closing thread must not wait for itself. A plain pointer, so a
 // thread_local Scope closing at thread exit never reads a destroyed object.
-thread_local const ScopeEntry* innermost = nullptr;
+thread_local ScopeEntry* innermost = nullptr;
 
 std::optional<ScopeState::Clock::time_point> earlier(
     std::optional<ScopeState::Clock::time_point> a,
@@ -94,8 +94,18 @@ ScopeEntry::ScopeEntry(const std::shared_ptr<ScopeState>& state) noexcept {
 
 ScopeEntry::~ScopeEntry() {
   if (!state_) return;
-  // Entries end in reverse order of their start on one thread (RAII).
-  if (innermost == this) innermost = outer_;
+  // Entries end in reverse order of their start on one thread (RAII); should
+  // one end out of order, it is unlinked all the same, never left dangling.
+  if (innermost == this) {
+    innermost = outer_;
+  } else {
+    for (ScopeEntry* e = innermost; e; e = e->outer_) {
+      if (e->outer_ == this) {
+        e->outer_ = outer_;
+        break;
+      }
+    }
+  }
   state_->leave();
 }
 
