@@ -19,40 +19,12 @@
 #include <thread>
 #include <vector>
 
+#include "support/counting_new.hpp"
 #include "support/server_process.hpp"
 #include "tether/client.hpp"
 
-namespace {
-
-thread_local bool counting = false;
-std::atomic<long> allocations{0};
-
-void* allocate(std::size_t n) {
-  if (counting) allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-
-}  // namespace
-
-void* operator new(std::size_t n) {
-  return allocate(n);
-}
-void* operator new[](std::size_t n) {
-  return allocate(n);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
+using tether::test::counted_allocations;
+using tether::test::counting_allocations;
 
 // Not inlined: callgrind's --toggle-collect names it.
 extern "C" __attribute__((noinline)) void abort_call(tether::AbortController& controller) {
@@ -84,18 +56,18 @@ int main(int argc, char** argv) {
   }
   rusage before{}, after{};
   getrusage(RUSAGE_THREAD, &before);
-  counting = true;
+  counting_allocations = true;
   auto start = Clock::now();
   abort_call(controller);
   auto end = Clock::now();
-  counting = false;
+  counting_allocations = false;
   getrusage(RUSAGE_THREAD, &after);
   for (auto& f : futures) f.wait();
   double ms = std::chrono::duration<double, std::milli>(end - start).count();
   std::printf(
       "n=%d abort_call_ms=%.3f us_per_request=%.3f allocations_per_request=%.2f "
       "page_faults=%ld\n",
-      n, ms, ms * 1000 / n, static_cast<double>(allocations.load()) / n,
+      n, ms, ms * 1000 / n, static_cast<double>(counted_allocations.load()) / n,
       after.ru_minflt - before.ru_minflt);
   return 0;
 }

@@ -1,7 +1,7 @@
 // What the aborting thread allocates inside one abort() of many requests in
-// flight (issue 13): per request the canceled Error (one allocation) and, for
-// now, the FutureState's stored Result; nothing per request for the signal's
-// listener walk, the registration release or the batched cancel. This binary
+// flight (issue 13): per request the canceled Error (one allocation), and
+// nothing for the future's outcome (a Result holds an Error in place), the
+// signal's listener walk, the registration release or the batched cancel. This binary
 // replaces the global operator new and counts the calling thread's
 // allocations only while the abort() call runs.
 #include <gtest/gtest.h>
@@ -13,44 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "support/counting_new.hpp"
 #include "support/test_server.hpp"
 #include "tether/tether.hpp"
 
-namespace {
-
-thread_local bool counting = false;
-std::atomic<long> counted{0};
-
-void* allocate(std::size_t n) {
-  if (counting) counted.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-
-}  // namespace
-
-void* operator new(std::size_t n) {
-  return allocate(n);
-}
-void* operator new[](std::size_t n) {
-  return allocate(n);
-}
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  if (counting) counted.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(n ? n : 1);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
+using tether::test::counted_allocations;
+using tether::test::counting_allocations;
 
 namespace {
 
@@ -71,16 +39,16 @@ long storm(tether::Client& client, TestServer& server, int requests, int round) 
   for (const auto& tag : tags) {
     EXPECT_TRUE(server.wait_for_request(tag, 30s)) << tag << " never arrived";
   }
-  counted = 0;
-  counting = true;
+  counted_allocations = 0;
+  counting_allocations = true;
   controller.abort();
-  counting = false;
+  counting_allocations = false;
   for (auto& f : futures) {
     EXPECT_TRUE(f.wait_for(30s));
     auto result = f.result();
     EXPECT_TRUE(!result.has_value() && result.error().is_cancel());
   }
-  return counted.load();
+  return counted_allocations.load();
 }
 
 TEST(AbortAllocations, PerRequestOnlyTheErrorAndItsStorage) {
