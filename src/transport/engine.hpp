@@ -99,29 +99,6 @@ struct TransferSpec {
 // as curl parses it; empty if it does not parse.
 std::string origin_of(const std::string& url);
 
-struct TransferResult {
-  int status = 0;
-  std::string status_text;
-  Headers headers;
-  std::string body;
-  std::string url;  // after redirects
-  int redirects = 0;
-  std::string http_version;
-  // --- observability ---
-  TransferInfo transfer{};
-};
-
-struct TransferFailure {
-  ErrorCode code;
-  std::string message;
-  RequestPhase phase = RequestPhase::None;
-  bool maybe_delivered = false;
-  std::optional<TransferResult> response;  // when one had arrived
-  TransportError transport = TransportError::None;
-  // --- observability ---
-  TransferInfo transfer{};
-};
-
 // TransferDone (transfer_done.hpp) is called once on the engine thread with
 // the outcome; never for a transfer that was canceled (whoever canceled
 // settled the request).

@@ -9,13 +9,10 @@
 #include <new>
 #include <type_traits>
 #include <utility>
-#include <variant>
+
+#include "transport/transfer_outcome.hpp"
 
 namespace tether::detail {
-
-struct TransferResult;
-struct TransferFailure;
-using TransferOutcome = std::variant<TransferResult, TransferFailure>;
 
 class TransferDone {
  public:
