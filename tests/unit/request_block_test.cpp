@@ -70,7 +70,7 @@ TEST(RequestBlock, StateDroppedUnsettledBreaksItsFuture) {
 TEST(RequestBlock, ErrorKeepsItsConfigAfterStateAndFutureAreGone) {
   std::atomic<int> alive{0};
   auto state = tether::detail::make_request_state<FakeState>(
-      std::make_shared<NoExecutor>(), RequestConfig{.url = "http://kept.test/"}, &alive);
+      std::make_shared<NoExecutor>(), RequestConfig{.url = "http://127.0.0.1:1/kept"}, &alive);
   auto future = state->promise.get_future();
   std::shared_ptr<const RequestConfig> shared = state->config;
   state->promise.set_error(
@@ -81,7 +81,7 @@ TEST(RequestBlock, ErrorKeepsItsConfigAfterStateAndFutureAreGone) {
   auto result = std::move(future).result();  // the future goes; the Error stays
   ASSERT_FALSE(result);
   Error error = result.error();
-  EXPECT_EQ(error.config().url, "http://kept.test/");
+  EXPECT_EQ(error.config().url, "http://127.0.0.1:1/kept");
 }
 
 TEST(RequestBlock, ErrorStoredInTheFutureMakesNoCycle) {
@@ -105,49 +105,49 @@ TEST(RequestBlock, ErrorStoredInTheFutureMakesNoCycle) {
 
 TEST(RequestBlock, FutureOutlivesItsClient) {
   auto mock = MockTransport::create();
-  mock->on({.url = "http://h.test/a"}, Reply::text(200, "hello"));
+  mock->on({.url = "http://127.0.0.1:1/a"}, Reply::text(200, "hello"));
   tether::Future<Response> future;
   {
     Client client({}, {.transport = mock});
-    future = client.get("http://h.test/a");
+    future = client.get("http://127.0.0.1:1/a");
     ASSERT_TRUE(future.wait_for(10s));
   }
   auto response = std::move(future).get();
   EXPECT_EQ(response.data.text(), "hello");
-  EXPECT_EQ(response.config.url, "http://h.test/a");
+  EXPECT_EQ(response.config.url, "http://127.0.0.1:1/a");
 }
 
 TEST(RequestBlock, UnsettledFutureOutlivesItsClientAndSettles) {
   auto mock = MockTransport::create();
-  mock->on({.url = "http://h.test/hang"}, Reply::hang());
+  mock->on({.url = "http://127.0.0.1:1/hang"}, Reply::hang());
   tether::Future<Response> future;
   {
     Client client({}, {.transport = mock});
-    future = client.get("http://h.test/hang");
+    future = client.get("http://127.0.0.1:1/hang");
   }
   ASSERT_TRUE(future.wait_for(10s));  // the client's end settles it
   auto result = std::move(future).result();
   ASSERT_FALSE(result);
-  EXPECT_EQ(result.error().config().url, "http://h.test/hang");
+  EXPECT_EQ(result.error().config().url, "http://127.0.0.1:1/hang");
 }
 
 TEST(RequestBlock, AbortRacingSettleSettlesOnce) {
   auto mock = MockTransport::create();
-  mock->on({.url = "http://h.test/r"}, Reply::text(200, "ok"));
+  mock->on({.url = "http://127.0.0.1:1/r"}, Reply::text(200, "ok"));
   Client client({}, {.transport = mock});
   for (int i = 0; i < 200; ++i) {
     AbortController controller;
-    auto future = client.get("http://h.test/r", {.signal = controller.signal()});
+    auto future = client.get("http://127.0.0.1:1/r", {.signal = controller.signal()});
     std::thread aborter([&] { controller.abort(); });
     aborter.join();
     ASSERT_TRUE(future.wait_for(10s));
     auto result = std::move(future).result();
     // Either outcome, with its config intact.
     if (result) {
-      EXPECT_EQ(result.value().config.url, "http://h.test/r");
+      EXPECT_EQ(result.value().config.url, "http://127.0.0.1:1/r");
     } else {
       EXPECT_TRUE(result.error().is_cancel());
-      EXPECT_EQ(result.error().config().url, "http://h.test/r");
+      EXPECT_EQ(result.error().config().url, "http://127.0.0.1:1/r");
     }
   }
 }
@@ -155,13 +155,13 @@ TEST(RequestBlock, AbortRacingSettleSettlesOnce) {
 TEST(RequestBlock, PipelineRequestsStillWork) {
   // Interceptors take the non-plain path (Pipeline), in its own block.
   auto mock = MockTransport::create();
-  mock->on({.url = "http://h.test/p"}, Reply::text(200, "piped"));
+  mock->on({.url = "http://127.0.0.1:1/p"}, Reply::text(200, "piped"));
   Client client({}, {.transport = mock});
   client.interceptors().request.use([](RequestConfig config) {
     config.headers.set("X-Seen", "1");
     return config;
   });
-  auto response = client.get("http://h.test/p").get();
+  auto response = client.get("http://127.0.0.1:1/p").get();
   EXPECT_EQ(response.data.text(), "piped");
   EXPECT_EQ(response.config.headers.get("X-Seen"), "1");
 }
